@@ -1,0 +1,5 @@
+/**
+ * Every migration, in order. Loaded as classes (not by file glob) so that the same list runs
+ * under the compiled app, the migration CLI and the test runner.
+ */
+export const MIGRATIONS: Array<new () => unknown> = [];

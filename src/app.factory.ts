@@ -1,0 +1,65 @@
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { OpenAPIObject } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import type { AppConfig } from './config/app-config.js';
+import { AppModule } from './app.module.js';
+import { requestIdMiddleware } from './common/http/request-id.js';
+import { jsonBodyMiddleware } from './common/http/json-body.js';
+import { rejectHeadAndOptions, versionNegotiationMiddleware } from './common/http/glance-routing.js';
+import { captureRoutes } from './common/http/route-table.js';
+
+export const API_DOCS_PATH = 'api-docs';
+
+export function buildOpenApiDocument(app: NestExpressApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('Glint — OpenStack Image API v2')
+    .setDescription(
+      'Wire-compatible with the OpenStack Image (Glance) API v2. Errors follow Glance: text/plain by ' +
+        'default, JSON with Accept: application/json. Each operation names its policy rule in x-policy.',
+    )
+    .setVersion('2')
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Auth-Token' }, 'token')
+    .build();
+  return SwaggerModule.createDocument(app, config);
+}
+
+/**
+ * Builds the HTTP application: the same wiring for `npm start`, the tests and the OpenAPI export.
+ * Express-level steps run before Nest's routing, in Glance's pipeline order: request id, version
+ * negotiation, then body parsing.
+ */
+export async function createApp(
+  config: AppConfig,
+  options: { preview?: boolean } = {},
+): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    bodyParser: false,
+    bufferLogs: true,
+    abortOnError: false,
+    preview: options.preview,
+  });
+  if (!options.preview) app.useLogger(app.get(Logger));
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(requestIdMiddleware(config.glance.max_request_id_length));
+  app.use(versionNegotiationMiddleware(config));
+  app.use(rejectHeadAndOptions);
+  app.use(jsonBodyMiddleware(config.maxBodyBytes));
+  SwaggerModule.setup(API_DOCS_PATH, app, () => buildOpenApiDocument(app), {
+    jsonDocumentUrl: `${API_DOCS_PATH}-json`,
+    customSiteTitle: 'Glint Image API',
+  });
+  app.enableShutdownHooks();
+  if (!options.preview) {
+    await app.init();
+    const router = (
+      app.getHttpAdapter().getInstance() as unknown as {
+        router: { stack: Parameters<typeof captureRoutes>[0] };
+      }
+    ).router;
+    captureRoutes(router.stack);
+  }
+  return app;
+}

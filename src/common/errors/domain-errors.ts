@@ -1,0 +1,67 @@
+/**
+ * Errors the domain throws. They say what went wrong, never how HTTP shows it: the error filter
+ * holds the one table from class to status code.
+ *
+ * `detail` marks a message that Glance places after the status's generic explanation (it raised
+ * the WebOb exception with a positional detail) rather than in place of it; clients see the same
+ * code either way, the flag only keeps message texts identical to Glance's.
+ */
+export abstract class DomainError extends Error {
+  readonly detail: boolean;
+  constructor(message: string, options: { detail?: boolean } = {}) {
+    super(message);
+    this.name = new.target.name;
+    this.detail = options.detail ?? false;
+  }
+}
+
+/** Missing, or not visible to the caller. */
+export class NotFoundError extends DomainError {}
+/** Visible, but the caller may not do this. */
+export class ForbiddenError extends DomainError {}
+/** Policy refused the action on a resource the caller can see. */
+export class PolicyDeniedError extends ForbiddenError {
+  constructor(readonly rule: string) {
+    super(`You are not authorized to complete ${rule} action.`);
+  }
+}
+/** A read-only or reserved attribute was written. */
+export class AttributeForbiddenError extends ForbiddenError {
+  constructor(message: string) {
+    super(message, { detail: true });
+  }
+}
+/** The request is malformed or fails validation. */
+export class InvalidError extends DomainError {}
+/** The request conflicts with the resource's current state. */
+export class ConflictError extends DomainError {}
+/** The id or name is taken. */
+export class DuplicateError extends ConflictError {}
+/** A quota or size cap would be exceeded. */
+export class OverLimitError extends DomainError {}
+/** No identity, or an identity that could not be confirmed. */
+export class UnauthenticatedError extends DomainError {}
+/** The request's media type is not accepted here. */
+export class UnsupportedMediaTypeError extends DomainError {
+  constructor(
+    message: string,
+    readonly acceptPatch?: string,
+  ) {
+    super(message);
+  }
+}
+/** A byte range that the data cannot satisfy. */
+export class RangeNotSatisfiableError extends DomainError {}
+/** The resource went away while the request ran. */
+export class GoneError extends DomainError {}
+/** A back end the request needs is not available. */
+export class UnavailableError extends DomainError {}
+/** The method is not supported on a known resource. */
+export class MethodNotAllowedError extends DomainError {
+  constructor(
+    message: string,
+    readonly allow: string[],
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,137 @@
+import { STATUS_CODES } from 'node:http';
+
+/**
+ * Error bodies exactly as Glance's WebOb exceptions render them. Which of the three forms a
+ * client gets depends on its Accept header: JSON for `application/json`, HTML for browsers and
+ * `*\/*`, plain text otherwise.
+ */
+
+/** WebOb's generic explanation of each status, shown when Glance supplies only a detail. */
+const EXPLANATIONS: Record<number, string> = {
+  400: 'The server could not comply with the request since it is either malformed or otherwise incorrect.',
+  401:
+    'This server could not verify that you are authorized to access the document you requested. Either you ' +
+    'supplied the wrong credentials (e.g., bad password), or your browser does not understand how to supply ' +
+    'the credentials required.',
+  403: 'Access was denied to this resource.',
+  404: 'The resource could not be found.',
+  409: 'There was a conflict when trying to complete your request.',
+  410: 'This resource is no longer available.  No forwarding address is given.',
+  413: 'The request is larger than the server is willing or able to process.',
+  415: 'The request media type is not supported by this server.',
+  416: 'The Range requested is not available.',
+  431: 'The request header fields were too large.',
+  500: 'The server has either erred or is incapable of performing the requested operation.',
+  501: 'The request method is not implemented by this server.',
+  503: 'The server is currently unavailable. Please try again at a later time.',
+};
+
+/** WebOb titles differ from Node's reason phrases for a few codes. */
+const TITLES: Record<number, string> = {
+  413: 'Request Entity Too Large',
+  416: 'Request Range Not Satisfiable',
+};
+
+export function statusTitle(status: number): string {
+  return TITLES[status] ?? STATUS_CODES[status] ?? 'Error';
+}
+
+export type ErrorMediaType = 'application/json' | 'text/html' | 'text/plain';
+
+interface AcceptEntry {
+  type: string;
+  q: number;
+}
+
+function parseAccept(header: string): AcceptEntry[] {
+  return header
+    .split(',')
+    .map((part) => {
+      const [type, ...params] = part.trim().split(';');
+      const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+      const q = qParam ? Number(qParam.slice(2)) : 1;
+      return { type: type.trim().toLowerCase(), q: Number.isFinite(q) ? q : 0 };
+    })
+    .filter((e) => e.type);
+}
+
+/** How well `offer` is accepted: its q value and how specific the matching range was. */
+function acceptance(entries: AcceptEntry[], offer: string): { q: number; specificity: number } {
+  const [major] = offer.split('/');
+  let best = { q: 0, specificity: -1 };
+  for (const e of entries) {
+    const specificity = e.type === offer ? 2 : e.type === `${major}/*` ? 1 : e.type === '*/*' ? 0 : -1;
+    if (specificity > best.specificity) best = { q: e.q, specificity };
+  }
+  return best;
+}
+
+export function negotiateErrorType(accept: string | undefined): ErrorMediaType {
+  if (!accept) return 'text/plain';
+  const entries = parseAccept(accept);
+  const html = acceptance(entries, 'text/html');
+  const json = acceptance(entries, 'application/json');
+  if (html.q <= 0 && json.q <= 0) return 'text/plain';
+  if (json.q > html.q) return 'application/json';
+  if (html.q > json.q) return 'text/html';
+  return json.specificity > html.specificity ? 'application/json' : 'text/html';
+}
+
+function escapeHtml(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#x27;');
+}
+
+export interface ErrorBodyInput {
+  status: number;
+  message?: string;
+  /** true: `message` follows the status's generic explanation instead of replacing it. */
+  detail?: boolean;
+  /** For 405: the request's method, which WebOb names in its own sentence. */
+  method?: string;
+}
+
+export interface RenderedError {
+  contentType: string;
+  body: string;
+}
+
+export function renderError(input: ErrorBodyInput, type: ErrorMediaType): RenderedError {
+  const { status } = input;
+  const title = statusTitle(status);
+  const code = `${status} ${title}`;
+  let explanation: string;
+  let detail: string;
+  let tail: string;
+  if (status === 405) {
+    explanation = `The method ${input.method ?? 'GET'} is not allowed for this resource. `;
+    detail = input.message ?? '';
+    tail = '';
+  } else if (input.detail || !input.message) {
+    explanation = EXPLANATIONS[status] ?? '';
+    detail = input.message ?? '';
+    tail = '\n';
+  } else {
+    explanation = input.message;
+    detail = '';
+    tail = '\n';
+  }
+  if (type === 'application/json') {
+    const message = `${explanation}<br /><br />\n${detail}${tail ? '\n' + tail : ''}`;
+    return { contentType: 'application/json', body: JSON.stringify({ message, code, title }) };
+  }
+  if (type === 'text/html') {
+    const inner = `${explanation}<br /><br />\n${escapeHtml(detail)}${tail ? '\n' + tail : ''}`;
+    return {
+      contentType: 'text/html; charset=UTF-8',
+      body: `<html>\n <head>\n  <title>${code}</title>\n </head>\n <body>\n  <h1>${code}</h1>\n  ${inner}\n </body>\n</html>`,
+    };
+  }
+  // WebOb's plain form: the HTML body with newlines folded to spaces and <br /> turned into newlines.
+  const plainBody = `${explanation}\n\n ${detail}${tail ? '  ' : ''}`;
+  return { contentType: 'text/plain; charset=UTF-8', body: `${code}\n\n${plainBody}` };
+}

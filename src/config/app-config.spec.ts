@@ -1,0 +1,60 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from './app-config.js';
+
+function file(name: string, text: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'glint-cfg-')), name);
+  writeFileSync(path, text);
+  return path;
+}
+
+describe('loadConfig', () => {
+  it('has the documented defaults', () => {
+    const c = loadConfig({}, '/srv');
+    expect(c.port).toBe(9292);
+    expect(c.host).toBe('127.0.0.1');
+    expect(c.dataDir).toBe('/srv/data');
+    expect(c.database.url).toBeUndefined();
+    expect(c.database.embeddedDir).toBe('/srv/data/db');
+    expect(c.auth).toBe('noauth');
+    expect(c.glance.limit_param_default).toBe(25);
+    expect(c.glance.image_format.disk_formats).toContain('qcow2');
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, /PORT/],
+    [{ GLINT_AUTH: 'keystone-ish' }, /GLINT_AUTH/],
+    [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL/],
+    [{ GLINT_DB_MIGRATE: 'maybe' }, /GLINT_DB_MIGRATE/],
+  ])('names the bad setting %j', (env, pattern) => {
+    expect(() => loadConfig(env)).toThrow(pattern);
+  });
+
+  it('refuses noauth on a public address unless told it is fine', () => {
+    expect(() => loadConfig({ HOST: '0.0.0.0' })).toThrow(/GLINT_ALLOW_INSECURE_NOAUTH/);
+    expect(loadConfig({ HOST: '0.0.0.0', GLINT_ALLOW_INSECURE_NOAUTH: 'true' }).host).toBe('0.0.0.0');
+    expect(loadConfig({ HOST: '0.0.0.0', GLINT_AUTH: 'trusted' }).auth).toBe('trusted');
+  });
+
+  it('reads Glance options from YAML and JSON with Glance names', () => {
+    const yaml = file('glint.yaml', 'image_size_cap: 1024\nimage_format:\n  disk_formats: [raw]\n');
+    const c = loadConfig({ GLINT_CONFIG: yaml });
+    expect(c.glance.image_size_cap).toBe(1024);
+    expect(c.glance.image_format.disk_formats).toEqual(['raw']);
+    expect(c.glance.image_format.container_formats).toContain('bare');
+    const json = file('glint.json', '{"api_limit_max": 50}');
+    expect(loadConfig({ GLINT_CONFIG: json }).glance.api_limit_max).toBe(50);
+  });
+
+  it('names unknown keys, wrong types and unreadable files', () => {
+    expect(() => loadConfig({ GLINT_CONFIG: file('a.yaml', 'image_size_kap: 1\n') })).toThrow(
+      /image_size_kap/,
+    );
+    expect(() => loadConfig({ GLINT_CONFIG: file('b.yaml', 'image_format:\n  disk_formats: 3\n') })).toThrow(
+      /image_format\.disk_formats/,
+    );
+    expect(() => loadConfig({ GLINT_CONFIG: file('c.yaml', 'a: [\n') })).toThrow(ConfigError);
+    expect(() => loadConfig({ GLINT_CONFIG: '/nonexistent/glint.yaml' })).toThrow(/GLINT_CONFIG/);
+  });
+});

@@ -1,0 +1,186 @@
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { plainToInstance } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  validateSync,
+} from 'class-validator';
+import type { ValidationError } from 'class-validator';
+import { parse as parseYaml } from 'yaml';
+import { GlanceOptions } from './glance-options.js';
+
+export type AuthMode = 'noauth' | 'trusted';
+export const AUTH_MODES: readonly AuthMode[] = ['noauth', 'trusted'];
+
+/** The environment Glint reads. Every setting is listed, with its default, in .env.example. */
+export class EnvironmentVariables {
+  @IsInt() @Min(0) @Max(65535) PORT = 9292;
+  @IsString() HOST = '127.0.0.1';
+  @IsString() GLINT_DATA_DIR = './data';
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL?: string;
+  @IsIn(AUTH_MODES) GLINT_AUTH: AuthMode = 'noauth';
+  @IsOptional() @IsString() GLINT_CONFIG?: string;
+  @IsBoolean() GLINT_ALLOW_INSECURE_NOAUTH = false;
+  @IsBoolean() GLINT_DB_MIGRATE = true;
+  @IsInt() @Min(1) GLINT_DB_POOL_SIZE = 10;
+  /** How long a request waits for the embedded database's single connection before failing. */
+  @IsInt() @Min(100) GLINT_DB_ACQUIRE_TIMEOUT_MS = 30_000;
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) GLINT_LOG_LEVEL = 'info';
+  /** Largest JSON request body accepted, in bytes. */
+  @IsInt() @Min(1024) GLINT_MAX_BODY_BYTES = 1_048_576;
+}
+
+export interface DatabaseConfig {
+  /** A postgres:// URL, or undefined for the embedded database. */
+  url?: string;
+  /** Where the embedded database keeps its files (unused with a URL). */
+  embeddedDir: string;
+  migrate: boolean;
+  poolSize: number;
+  acquireTimeoutMs: number;
+  /** Tests only: an embedded-database snapshot to load into memory instead of embeddedDir. */
+  embeddedSnapshot?: string;
+}
+
+/** The typed configuration handed to the rest of the application. */
+export interface AppConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  auth: AuthMode;
+  allowInsecureNoauth: boolean;
+  logLevel: string;
+  maxBodyBytes: number;
+  database: DatabaseConfig;
+  glance: GlanceOptions;
+  /** The path of the structured settings file, when one was given. */
+  configFile?: string;
+}
+
+export class ConfigError extends Error {}
+
+const BOOLEANS: Record<string, boolean> = {
+  true: true,
+  '1': true,
+  yes: true,
+  false: false,
+  '0': false,
+  no: false,
+};
+const NUMERIC_ENV = new Set([
+  'PORT',
+  'GLINT_DB_POOL_SIZE',
+  'GLINT_DB_ACQUIRE_TIMEOUT_MS',
+  'GLINT_MAX_BODY_BYTES',
+]);
+const BOOLEAN_ENV = new Set(['GLINT_ALLOW_INSECURE_NOAUTH', 'GLINT_DB_MIGRATE']);
+
+function flatten(errors: ValidationError[], prefix = ''): string[] {
+  return errors.flatMap((e) => {
+    const path = prefix ? `${prefix}.${e.property}` : e.property;
+    const own = Object.values(e.constraints ?? {}).map((m) => `${path}: ${m}`);
+    return [...own, ...flatten(e.children ?? [], path)];
+  });
+}
+
+function coerceEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const known = Object.keys(new EnvironmentVariables());
+  const out: Record<string, unknown> = {};
+  for (const key of known) {
+    const raw = env[key];
+    if (raw === undefined || raw === '') continue;
+    if (NUMERIC_ENV.has(key)) out[key] = /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
+    else if (BOOLEAN_ENV.has(key)) out[key] = BOOLEANS[raw.trim().toLowerCase()] ?? raw;
+    else out[key] = raw;
+  }
+  return out;
+}
+
+function readStructured(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`GLINT_CONFIG: cannot read ${file}: ${(err as Error).message}`);
+  }
+  try {
+    return file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(
+      `GLINT_CONFIG: ${file} is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`,
+    );
+  }
+}
+
+/** Builds Glance options from a plain object, refusing unknown keys and wrong types by name. */
+export function parseGlanceOptions(raw: unknown, source = 'GLINT_CONFIG'): GlanceOptions {
+  if (raw === null || raw === undefined) raw = {};
+  if (typeof raw !== 'object' || Array.isArray(raw))
+    throw new ConfigError(`${source}: the top level must be a mapping`);
+  const options = plainToInstance(GlanceOptions, raw);
+  const errors = validateSync(options, { whitelist: true, forbidNonWhitelisted: true });
+  if (errors.length) throw new ConfigError(`${source}: ${flatten(errors).join('; ')}`);
+  return options;
+}
+
+/**
+ * Reads and validates every setting once. Nothing else in Glint reads process.env; a wrong
+ * setting throws a ConfigError whose message names it.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): AppConfig {
+  const vars = plainToInstance(EnvironmentVariables, coerceEnv(env));
+  const errors = validateSync(vars);
+  if (errors.length) throw new ConfigError(flatten(errors).join('; '));
+
+  const dataDir = isAbsolute(vars.GLINT_DATA_DIR) ? vars.GLINT_DATA_DIR : resolve(cwd, vars.GLINT_DATA_DIR);
+  const configFile = vars.GLINT_CONFIG ? resolve(cwd, vars.GLINT_CONFIG) : undefined;
+  const glance = parseGlanceOptions(configFile ? readStructured(configFile) : {});
+  if (glance.api_limit_max < glance.limit_param_default) {
+    throw new ConfigError('GLINT_CONFIG: limit_param_default must not exceed api_limit_max');
+  }
+  if (glance.oslo_policy.policy_file && configFile && !isAbsolute(glance.oslo_policy.policy_file)) {
+    glance.oslo_policy.policy_file = resolve(configFile, '..', glance.oslo_policy.policy_file);
+  }
+
+  const config: AppConfig = {
+    port: vars.PORT,
+    host: vars.HOST,
+    dataDir,
+    auth: vars.GLINT_AUTH,
+    allowInsecureNoauth: vars.GLINT_ALLOW_INSECURE_NOAUTH,
+    logLevel: vars.GLINT_LOG_LEVEL,
+    maxBodyBytes: vars.GLINT_MAX_BODY_BYTES,
+    database: {
+      url: vars.DATABASE_URL,
+      embeddedDir: resolve(dataDir, 'db'),
+      migrate: vars.GLINT_DB_MIGRATE,
+      poolSize: vars.GLINT_DB_POOL_SIZE,
+      acquireTimeoutMs: vars.GLINT_DB_ACQUIRE_TIMEOUT_MS,
+    },
+    glance,
+    configFile,
+  };
+  assertSafeAuth(config);
+  return config;
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost|\[::1\])$/i;
+
+/** noauth makes every caller an admin, so it only listens on loopback unless the operator insists. */
+function assertSafeAuth(config: AppConfig): void {
+  if (config.auth === 'noauth' && !LOOPBACK.test(config.host) && !config.allowInsecureNoauth) {
+    throw new ConfigError(
+      `GLINT_AUTH=noauth makes every caller an admin; refusing to listen on HOST=${config.host}. ` +
+        'Use GLINT_AUTH=trusted behind an authenticating proxy, or set GLINT_ALLOW_INSECURE_NOAUTH=true.',
+    );
+  }
+}

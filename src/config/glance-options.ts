@@ -1,0 +1,140 @@
+import { Type } from 'class-transformer';
+import {
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+
+/**
+ * The structured settings read from GLINT_CONFIG. Option names and defaults are Glance's
+ * (glance-api.conf), so an operator can carry a Glance configuration over: top-level keys are
+ * Glance's [DEFAULT] options, nested objects are Glance's config sections.
+ */
+
+export const DEFAULT_DISK_FORMATS = [
+  'ami',
+  'ari',
+  'aki',
+  'vhd',
+  'vhdx',
+  'vmdk',
+  'raw',
+  'qcow2',
+  'vdi',
+  'iso',
+  'ploop',
+];
+export const DEFAULT_CONTAINER_FORMATS = ['ami', 'ari', 'aki', 'bare', 'ovf', 'ova', 'docker', 'compressed'];
+export const IMPORT_METHODS = ['glance-direct', 'web-download', 'copy-image', 'glance-download'] as const;
+
+export class ImageFormatOptions {
+  @IsArray()
+  @IsString({ each: true })
+  disk_formats: string[] = [...DEFAULT_DISK_FORMATS];
+
+  @IsArray()
+  @IsString({ each: true })
+  container_formats: string[] = [...DEFAULT_CONTAINER_FORMATS];
+
+  @IsBoolean()
+  require_image_format_match = true;
+
+  @IsArray()
+  @IsString({ each: true })
+  vmdk_allowed_types: string[] = ['streamOptimized', 'monolithicSparse'];
+
+  @IsArray()
+  @IsString({ each: true })
+  gpt_safety_checks_nonfatal: string[] = [];
+}
+
+export class TaskOptions {
+  /** Hours a finished task is kept. */
+  @IsInt()
+  @Min(0)
+  task_time_to_live = 48;
+}
+
+export class OsloPolicyOptions {
+  /** false selects Glance's deprecated legacy rules (any role may act on its own project). */
+  @IsBoolean()
+  enforce_new_defaults = true;
+
+  /** A YAML or JSON file of `rule: check` overrides, in oslo.policy syntax. */
+  @IsOptional()
+  @IsString()
+  policy_file?: string;
+}
+
+export class ImportFilteringOptions {
+  @IsArray() @IsString({ each: true }) allowed_schemes: string[] = ['http', 'https'];
+  @IsArray() @IsString({ each: true }) disallowed_schemes: string[] = [];
+  @IsArray() @IsString({ each: true }) allowed_hosts: string[] = [];
+  @IsArray() @IsString({ each: true }) disallowed_hosts: string[] = [];
+  @IsArray() @IsInt({ each: true }) allowed_ports: number[] = [80, 443];
+  @IsArray() @IsInt({ each: true }) disallowed_ports: number[] = [];
+}
+
+export class GlanceOptions {
+  @IsInt() @Min(0) limit_param_default = 25;
+  @IsInt() @Min(1) api_limit_max = 1000;
+  @IsInt() @Min(0) image_size_cap = 1099511627776;
+  @IsInt() image_member_quota = 128;
+  @IsInt() image_property_quota = 128;
+  @IsInt() image_tag_quota = 128;
+  @IsInt() image_location_quota = 10;
+
+  /** Legacy per-project storage quota: "0" is off; units B, KB, MB, GB, TB. */
+  @Matches(/^\d+(B|KB|MB|GB|TB)?$/)
+  user_storage_quota = '0';
+
+  @IsIn([
+    'md5',
+    'sha1',
+    'sha224',
+    'sha256',
+    'sha384',
+    'sha512',
+    'sha3_224',
+    'sha3_256',
+    'sha3_384',
+    'sha3_512',
+  ])
+  hashing_algorithm = 'sha512';
+
+  @IsBoolean() show_image_direct_url = false;
+  @IsBoolean() show_multiple_locations = false;
+
+  @IsArray()
+  @IsIn(IMPORT_METHODS, { each: true })
+  enabled_import_methods: string[] = ['glance-direct', 'web-download', 'copy-image'];
+
+  /** Base URL used in version documents instead of the request's own URL. */
+  @IsOptional() @IsString() public_endpoint?: string;
+
+  @IsInt() @Min(1) @Max(1024) max_request_id_length = 64;
+  @IsString() default_publisher_id = 'image.localhost';
+  @IsArray() @IsString({ each: true }) disabled_notifications: string[] = [];
+
+  @ValidateNested() @Type(() => ImageFormatOptions) image_format = new ImageFormatOptions();
+  @ValidateNested() @Type(() => TaskOptions) task = new TaskOptions();
+  @ValidateNested() @Type(() => OsloPolicyOptions) oslo_policy = new OsloPolicyOptions();
+  @ValidateNested() @Type(() => ImportFilteringOptions) import_filtering_opts = new ImportFilteringOptions();
+
+  /** Inline policy overrides, `rule name: check string`; they win over the policy file. */
+  @IsObject() policy: Record<string, string> = {};
+
+  /**
+   * Store settings, validated by the store registry (it knows each driver's options).
+   * Kept opaque here so that config/ does not import a feature.
+   */
+  @IsOptional() @IsObject() stores?: Record<string, unknown>;
+}

@@ -1,0 +1,5 @@
+/**
+ * Every TypeORM entity, in one list, so that the migration generator and the application see the
+ * same schema. Features add their entities here.
+ */
+export const ENTITIES: Array<new () => unknown> = [];

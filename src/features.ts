@@ -1,0 +1,5 @@
+import type { DynamicModule, Type } from '@nestjs/common';
+import { DiscoveryModule } from './discovery/discovery.module.js';
+
+/** The API's feature modules (images, members, tasks, stores…), in the order they are mounted. */
+export const FEATURE_MODULES: Array<Type | DynamicModule> = [DiscoveryModule];

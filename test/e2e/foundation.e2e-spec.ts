@@ -1,0 +1,141 @@
+import { startTestApp } from '../support/test-app.js';
+import type { TestApp } from '../support/test-app.js';
+
+describe('foundation (noauth)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('answers / with 300 and the versions document', async () => {
+    const res = await t.http.get('/').expect(300);
+    const ids = res.body.versions.map((v: { id: string }) => v.id);
+    expect(ids[0]).toBe('v2.15');
+    expect(res.body.versions[0].status).toBe('CURRENT');
+    expect(res.body.versions.slice(1).every((v: { status: string }) => v.status === 'SUPPORTED')).toBe(true);
+    expect(ids).toContain('v2.0');
+    expect(res.body.versions[0].links[0].href).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v2\/$/);
+  });
+
+  it('answers /versions with 200 and paths under no version with 300', async () => {
+    await t.http.get('/versions').expect(200);
+    await t.http.get('/v1/images').expect(300);
+    await t.http.get('/v3').expect(300);
+  });
+
+  it('serves the health check and readiness', async () => {
+    const res = await t.http.get('/healthcheck').expect(200);
+    expect(res.text).toBe('OK');
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    await t.http.get('/health/ready').expect(200, { status: 'ready' });
+    await t.http.get('/health/live').expect(200);
+  });
+
+  it('serves Swagger UI from the package and the OpenAPI document', async () => {
+    const page = await t.http.get('/api-docs').redirects(1).expect(200);
+    expect(page.text).toContain('swagger-ui');
+    expect(page.text).not.toMatch(/https?:\/\/(?!www\.w3\.org)/);
+    await t.http.get('/api-docs/swagger-ui-bundle.js').expect(200);
+    const doc = await t.http.get('/api-docs-json').expect(200);
+    expect(doc.body.openapi).toMatch(/^3\./);
+    expect(doc.body.paths['/versions']).toBeDefined();
+  });
+
+  it('sends a request id on every response and keeps a valid one from the client', async () => {
+    const generated = await t.http.get('/v2/nothing-here');
+    expect(generated.headers['x-openstack-request-id']).toMatch(/^req-[0-9a-f-]{36}$/);
+    const kept = await t.http.get('/versions').set('X-Openstack-Request-Id', 'req-abc-123');
+    expect(kept.headers['x-openstack-request-id']).toBe('req-abc-123');
+    const prefixed = await t.http.get('/versions').set('X-Openstack-Request-Id', 'abc');
+    expect(prefixed.headers['x-openstack-request-id']).toBe('req-abc');
+    const tooLong = await t.http.get('/versions').set('X-Openstack-Request-Id', 'x'.repeat(100));
+    expect(tooLong.headers['x-openstack-request-id']).toMatch(/^req-[0-9a-f-]{36}$/);
+  });
+
+  describe('errors in Glance format', () => {
+    it('is plain text by default', async () => {
+      const res = await t.http.get('/v2/nothing-here').set('Accept', '').expect(404);
+      expect(res.headers['content-type']).toBe('text/plain; charset=UTF-8');
+      expect(res.text).toBe('404 Not Found\n\nThe resource could not be found.\n\n   ');
+    });
+
+    it('is JSON when Accept asks for it', async () => {
+      const res = await t.http.get('/v2/nothing-here').set('Accept', 'application/json').expect(404);
+      expect(res.headers['content-type']).toBe('application/json');
+      expect(JSON.parse(res.text)).toEqual({
+        message: 'The resource could not be found.<br /><br />\n\n\n',
+        code: '404 Not Found',
+        title: 'Not Found',
+      });
+    });
+
+    it('is HTML for browsers', async () => {
+      const res = await t.http.get('/v2/nothing-here').set('Accept', 'text/html,*/*').expect(404);
+      expect(res.text).toContain('<h1>404 Not Found</h1>');
+    });
+
+    it('answers a known path with an unsupported method with 405 and Allow', async () => {
+      const res = await t.http.delete('/versions').set('Accept', 'application/json').expect(405);
+      expect(res.headers.allow).toBe('GET');
+      expect(res.body.message).toBe('The method DELETE is not allowed for this resource. <br /><br />\n');
+    });
+
+    it('refuses malformed JSON and scalar bodies', async () => {
+      const bad = await t.http
+        .post('/v2/nothing-here')
+        .set('Accept', 'application/json')
+        .set('Content-Type', 'application/json')
+        .send('{bad');
+      expect(bad.status).toBe(400);
+      expect(bad.body.message).toBe('Malformed JSON in request body.<br /><br />\n\n\n');
+      const scalar = await t.http
+        .post('/v2/nothing-here')
+        .set('Accept', 'application/json')
+        .set('Content-Type', 'application/json')
+        .send('"x"');
+      expect(scalar.status).toBe(400);
+      expect(scalar.body.message).toContain('Unexpected body type. Expected list/dict.');
+    });
+
+    it('refuses an oversized body with 413', async () => {
+      const res = await t.http
+        .post('/v2/nothing-here')
+        .set('Content-Type', 'application/json')
+        .send(JSON.stringify({ x: 'y'.repeat(t.config.maxBodyBytes + 10) }));
+      expect(res.status).toBe(413);
+    });
+  });
+});
+
+describe('foundation (trusted identity)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ GLINT_AUTH: 'trusted' });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('refuses an unconfirmed identity with 401 in Glance format', async () => {
+    const res = await t.http.get('/v2/info/import').set('Accept', 'application/json').expect(401);
+    expect(res.body.code).toBe('401 Unauthorized');
+    await t.http.get('/v2/info/import').set('X-Identity-Status', 'Invalid').expect(401);
+    expect(res.headers['x-openstack-request-id']).toMatch(/^req-/);
+  });
+
+  it('serves a confirmed identity', async () => {
+    const res = await t.http
+      .get('/v2/info/import')
+      .set({ 'X-Identity-Status': 'Confirmed', 'X-Project-Id': 'p1', 'X-Roles': 'reader' })
+      .expect(200);
+    expect(res.body['import-methods'].value).toEqual(['glance-direct', 'web-download', 'copy-image']);
+  });
+
+  it('leaves version discovery and health open', async () => {
+    await t.http.get('/').expect(300);
+    await t.http.get('/healthcheck').expect(200);
+  });
+});
