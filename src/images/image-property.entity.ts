@@ -15,8 +15,9 @@ export class ImagePropertyEntity {
   @PrimaryColumn({ type: 'varchar', length: 255 })
   name: string;
 
-  @Column({ type: 'text' })
-  value: string;
+  /** null is a real value: operator-schema properties such as kernel_id may be set to null. */
+  @Column({ type: 'text', nullable: true })
+  value: string | null;
 
   @ManyToOne(() => ImageEntity, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'image_id' })

@@ -22,7 +22,7 @@ export interface ImageRecord {
   updatedAt: Date;
   deleted: boolean;
   deletedAt: Date | null;
-  properties: Record<string, string>;
+  properties: Record<string, string | null>;
   tags: string[];
   /**
    * The caller's project is a (non-owner) member of this image, whatever the member status;
@@ -43,7 +43,7 @@ const HIDDEN_PROPERTIES = new Set(['os_glance_stage_host', 'os_glance_hash_op_ho
 export function imageView(image: ImageRecord): Record<string, unknown> {
   const view: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(image.properties)) {
-    if (!HIDDEN_PROPERTIES.has(name)) view[name] = value ?? '';
+    if (!HIDDEN_PROPERTIES.has(name)) view[name] = value;
   }
   Object.assign(view, {
     id: image.id,
@@ -90,7 +90,7 @@ export interface ImagePayload {
   virtual_size: number | null;
   is_public: boolean;
   visibility: string;
-  properties: Record<string, string>;
+  properties: Record<string, string | null>;
   tags: string[];
   deleted: boolean;
   deleted_at: string | null;

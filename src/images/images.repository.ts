@@ -101,7 +101,7 @@ interface ImageRow {
   updated_at: Date | string;
   deleted: boolean;
   deleted_at: Date | string | null;
-  properties?: Record<string, string> | string;
+  properties?: Record<string, string | null> | string;
   tags?: string[] | string;
   caller_is_member?: boolean;
 }
@@ -242,7 +242,7 @@ export class ImagesRepository {
     id: string,
     attributes: ImageAttributeChanges,
     updatedAt: Date,
-    properties: { set: Record<string, string>; remove: string[] },
+    properties: { set: Record<string, string | null>; remove: string[] },
     tags: string[] | null,
   ): Promise<boolean> {
     const params = new Params();
@@ -278,7 +278,7 @@ export class ImagesRepository {
 
   private propertyChangesSql(
     params: Params,
-    changes: { set: Record<string, string>; remove: string[] },
+    changes: { set: Record<string, string | null>; remove: string[] },
   ): string {
     let sql = '';
     if (changes.remove.length) {
@@ -301,7 +301,7 @@ export class ImagesRepository {
    */
   async setProperties(
     id: string,
-    changes: { set: Record<string, string>; remove: string[] },
+    changes: { set: Record<string, string | null>; remove: string[] },
     expectedStatus?: ImageStatus,
   ): Promise<boolean> {
     const params = new Params();

@@ -89,7 +89,7 @@ function checkInt32(key: string, value: unknown): void {
   if (value > INT32_MAX) throw new InvalidError(`'${key}' value out of range, must not exceed ${INT32_MAX}.`);
 }
 
-function countProperties(properties: Record<string, string>): number {
+function countProperties(properties: Record<string, string | null>): number {
   return Object.keys(properties).filter((k) => !k.startsWith('os_glance')).length;
 }
 
@@ -257,7 +257,7 @@ export class ImagesService {
   /** Sets/removes additional properties as the server (no reserved-name rules), then image.update. */
   async setProperties(
     id: string,
-    set: Record<string, string>,
+    set: Record<string, string | null>,
     remove: string[] = [],
     options: { expectedStatus?: ImageStatus; notify?: boolean } = {},
   ): Promise<ImageRecord> {
@@ -298,14 +298,12 @@ export class ImagesService {
     }
     if (Object.hasOwn(input, 'locations')) throw new ForbiddenError("Attribute 'locations' is reserved.");
 
-    const properties: Record<string, string> = {};
+    const properties: Record<string, string | null> = {};
     for (const [key, value] of Object.entries(input)) {
       if (BASE_ATTRIBUTES.has(key) || key === 'id') continue;
       if ([...key].length > 255)
         throw new InvalidError('Custom property should not be greater than 255 characters.');
-      // Operator-schema keys may be null ("no value"); Glance does not store those.
-      if (value === null) continue;
-      properties[key] = value as string;
+      properties[key] = value as string | null;
     }
     for (const [key, value] of Object.entries(input)) refuseFourByte(key, value);
     checkInt32('min_disk', input.min_disk);
@@ -411,7 +409,7 @@ export class ImagesService {
         continue;
       }
       if (!isBase) {
-        next.properties[key] = op.value as string;
+        next.properties[key] = op.value as string | null;
         continue;
       }
       if (key === 'tags') tagsChanged = true;
@@ -422,7 +420,7 @@ export class ImagesService {
     if (added.length) this.checkPropertyQuota(countProperties(next.properties));
     if (tagsChanged) this.checkTagQuota(next.tags.length);
 
-    const set: Record<string, string> = {};
+    const set: Record<string, string | null> = {};
     for (const [k, v] of Object.entries(next.properties)) if (image.properties[k] !== v) set[k] = v;
     const remove = Object.keys(image.properties).filter((k) => !Object.hasOwn(next.properties, k));
     next.updatedAt = new Date();
@@ -445,6 +443,9 @@ export class ImagesService {
     if (READ_ONLY_PATCH.has(key)) throw new ForbiddenError(`Attribute '${key}' is read-only.`);
     if (isReserved(key)) throw new ForbiddenError(`Attribute '${key}' is reserved.`);
     if (key === 'locations') {
+      if (op.op === 'replace' && Array.isArray(op.value) && op.value.length === 0) {
+        throw new AttributeForbiddenError('Cannot set locations to empty list.');
+      }
       // Location operations belong to the stores feature; until it exists none is possible.
       throw new ForbiddenError(
         `It's not allowed to ${op.op === 'remove' ? 'remove' : op.op === 'add' ? 'add' : 'replace'} locations if locations are invisible.`,

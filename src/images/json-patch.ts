@@ -61,7 +61,7 @@ export function parsePatch(contentType: string | undefined, body: unknown): Patc
       const present = OPS.filter((o) => Object.hasOwn(change, o));
       if (present.length !== 1) {
         throw new InvalidError(
-          'Operation objects must contain exactly one member named "add", "remove", or "replace".',
+          'Operation objects must contain only one member named "add", "remove", or "replace".',
         );
       }
       op = present[0];

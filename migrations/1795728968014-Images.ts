@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-export class Images1795728207134 implements MigrationInterface {
-  name = 'Images1795728207134';
+export class Images1795728968014 implements MigrationInterface {
+  name = 'Images1795728968014';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(
@@ -28,13 +28,13 @@ export class Images1795728207134 implements MigrationInterface {
       'CREATE INDEX "ix_images_owner_created" ON "images"  ("owner", "created_at", "id") WHERE deleted = false',
     );
     await queryRunner.query(
-      'CREATE TABLE "image_locations" ("id" BIGSERIAL NOT NULL, "image_id" uuid NOT NULL, "url" text NOT NULL, "metadata" jsonb NOT NULL DEFAULT \'{}\'::jsonb, "status" character varying(30) NOT NULL DEFAULT \'active\', "position" integer NOT NULL DEFAULT \'0\', CONSTRAINT "PK_023839b483c3af157b7091def99" PRIMARY KEY ("id"))',
+      'CREATE TABLE "image_locations" ("id" BIGSERIAL NOT NULL, "image_id" uuid NOT NULL, "url" text NOT NULL, "metadata" jsonb NOT NULL DEFAULT \'{}\', "status" character varying(30) NOT NULL DEFAULT \'active\', "position" integer NOT NULL DEFAULT \'0\', CONSTRAINT "PK_023839b483c3af157b7091def99" PRIMARY KEY ("id"))',
     );
     await queryRunner.query(
       'CREATE INDEX "ix_image_locations_image" ON "image_locations"  ("image_id", "position") ',
     );
     await queryRunner.query(
-      'CREATE TABLE "image_properties" ("image_id" uuid NOT NULL, "name" character varying(255) NOT NULL, "value" text NOT NULL, CONSTRAINT "PK_5c3213681f58e0b19f8878a46bf" PRIMARY KEY ("image_id", "name"))',
+      'CREATE TABLE "image_properties" ("image_id" uuid NOT NULL, "name" character varying(255) NOT NULL, "value" text, CONSTRAINT "PK_5c3213681f58e0b19f8878a46bf" PRIMARY KEY ("image_id", "name"))',
     );
     await queryRunner.query(
       'CREATE TABLE "image_tags" ("image_id" uuid NOT NULL, "value" character varying(255) NOT NULL, CONSTRAINT "PK_5a183159ec7e42f0f5dd534279f" PRIMARY KEY ("image_id", "value"))',
