@@ -180,7 +180,7 @@ export class ImagesRepository {
     const idParam = params.add(id, '::uuid');
     let member = '';
     if (this.membership && memberOf) {
-      member = `, ${this.membership('i.id', params.add(memberOf), null)} AS caller_is_member`;
+      member = `, ${this.membership('i.id', params.add(memberOf, '::varchar'), null)} AS caller_is_member`;
     }
     const rows = await this.run<ImageRow>(
       `SELECT ${COLUMNS}, ${AGGREGATES}${member} FROM images i WHERE i.id = ${idParam} AND i.deleted = false`,
@@ -439,17 +439,25 @@ export class ImagesRepository {
 
   private memberSql(params: Params, project: string | null, status: MemberStatusFilter): string | null {
     if (!this.membership || !project) return null;
-    return this.membership('i.id', params.add(project), status === 'all' ? null : params.add(status));
+    return this.membership(
+      'i.id',
+      params.add(project, '::varchar'),
+      status === 'all' ? null : params.add(status, '::varchar'),
+    );
   }
 
   /** The caller's visible set (§4.4), narrowed by the `visibility` filter when there is one. */
   private visibilitySql(caller: ListCaller, query: ListQuery, params: Params): string {
     const v = query.visibility;
-    const owner = caller.projectId === null ? 'false' : `i.owner = ${params.add(caller.projectId)}`;
+    // Bound only when used: PostgreSQL refuses a parameter that the statement never mentions.
+    let ownerSql: string | undefined;
+    const ownerOf = () =>
+      (ownerSql ??=
+        caller.projectId === null ? 'false' : `i.owner = ${params.add(caller.projectId, '::varchar')}`);
     if (caller.isAdmin) {
       if (v === 'all') return 'true';
       if (v) return `i.visibility = '${v}'`;
-      return `(i.visibility <> 'community' OR ${owner})`;
+      return `(i.visibility <> 'community' OR ${ownerOf()})`;
     }
     const member = this.memberSql(params, caller.projectId, query.memberStatus);
     const shared = member ? `(i.visibility = 'shared' AND ${member})` : null;
@@ -459,13 +467,13 @@ export class ImagesRepository {
       case 'community':
         return "i.visibility = 'community'";
       case 'private':
-        return `(i.visibility = 'private' AND ${owner})`;
+        return `(i.visibility = 'private' AND ${ownerOf()})`;
       case 'shared':
-        return `(i.visibility = 'shared' AND (${owner}${member ? ` OR ${member}` : ''}))`;
+        return `(i.visibility = 'shared' AND (${ownerOf()}${member ? ` OR ${member}` : ''}))`;
       case 'all':
-        return `(${owner} OR i.visibility IN ('public', 'community')${shared ? ` OR ${shared}` : ''})`;
+        return `(${ownerOf()} OR i.visibility IN ('public', 'community')${shared ? ` OR ${shared}` : ''})`;
       default:
-        return `(${owner} OR i.visibility = 'public'${shared ? ` OR ${shared}` : ''})`;
+        return `(${ownerOf()} OR i.visibility = 'public'${shared ? ` OR ${shared}` : ''})`;
     }
   }
 }
