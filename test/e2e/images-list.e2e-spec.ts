@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startTestApp } from '../support/test-app.js';
 import type { TestApp } from '../support/test-app.js';
 import { PATCH_TYPE, as, errorText } from '../support/images.js';
@@ -295,9 +298,6 @@ describe('schemas', () => {
   });
 
   it('follows the configured formats', async () => {
-    const { writeFileSync, mkdtempSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    const { tmpdir } = await import('node:os');
     const file = join(mkdtempSync(join(tmpdir(), 'glint-cfg-')), 'glint.yaml');
     writeFileSync(file, 'image_format:\n  disk_formats: [raw, qcow2]\n  container_formats: [bare]\n');
     const c = await startTestApp({ GLINT_AUTH: 'trusted' }, file);
