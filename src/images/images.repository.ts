@@ -170,8 +170,18 @@ export class ImagesRepository {
     this.membership = clause;
   }
 
-  private run<T>(sql: string, params: unknown[], em?: EntityManager): Promise<T[]> {
-    return (em ?? this.dataSource.manager).query(sql, params);
+  private async run<T>(sql: string, params: unknown[], em?: EntityManager): Promise<T[]> {
+    const result: unknown = await (em ?? this.dataSource.manager).query(sql, params);
+    // TypeORM answers UPDATE and DELETE with [rows, affected count] instead of the rows.
+    if (
+      Array.isArray(result) &&
+      result.length === 2 &&
+      Array.isArray(result[0]) &&
+      typeof result[1] === 'number'
+    ) {
+      return result[0] as T[];
+    }
+    return result as T[];
   }
 
   /** A live (not deleted) image, with whether `memberOf` is one of its members when known. */

@@ -58,6 +58,33 @@ const FOUR_BYTE = /[\u{10000}-\u{10FFFF}]/u;
 /** Formats may change only while there is no data yet. */
 const FORMAT_MUTABLE: ReadonlySet<ImageStatus> = new Set(['queued', 'importing']);
 
+/** Glance's status machine (§3.3): where each status may go next. */
+export const STATUS_TRANSITIONS: Record<ImageStatus, readonly ImageStatus[]> = {
+  queued: ['saving', 'uploading', 'importing', 'active', 'deleted'],
+  saving: ['active', 'queued', 'killed', 'deleted'],
+  uploading: ['importing', 'queued', 'deleted'],
+  importing: ['active', 'queued', 'deleted'],
+  active: ['deactivated', 'pending_delete', 'deleted'],
+  deactivated: ['active', 'deleted'],
+  pending_delete: ['deleted', 'active'],
+  killed: ['deleted'],
+  deleted: [],
+};
+
+/** A status change the status machine does not allow (callers decide 400 or 409). */
+export class InvalidTransitionError extends ConflictError {
+  constructor(
+    readonly from: ImageStatus,
+    readonly to: ImageStatus,
+  ) {
+    super(`Image status transition from ${from} to ${to} is not allowed`);
+  }
+}
+
+/** Leaving these for data-bearing states needs both formats set. */
+const NEEDS_FORMATS_FROM: ReadonlySet<ImageStatus> = new Set(['queued', 'uploading']);
+const DATA_STATES: ReadonlySet<ImageStatus> = new Set(['saving', 'active', 'importing']);
+
 /** Runs before an image is marked deleted (the stores feature removes its data there). */
 export type ImageDeleteHook = (image: ImageRecord, ctx: RequestContext) => Promise<void>;
 
@@ -242,6 +269,13 @@ export class ImagesService {
     to: ImageStatus,
     fields: ImageDataFields = {},
   ): Promise<ImageRecord> {
+    if (!STATUS_TRANSITIONS[from].includes(to)) throw new InvalidTransitionError(from, to);
+    if (NEEDS_FORMATS_FROM.has(from) && DATA_STATES.has(to)) {
+      const image = await this.repo.findById(id);
+      if (image && (!image.diskFormat || !image.containerFormat)) {
+        throw new InvalidError('Properties disk_format, container_format must be set prior to saving data.');
+      }
+    }
     if (!(await this.repo.compareAndSetStatus(id, from, to, fields))) {
       const current = await this.repo.findById(id);
       if (!current) throw new NotFoundError(`No image found with ID ${id}`);
