@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import amqp from 'amqplib';
+import type { ChannelModel, ConfirmChannel } from 'amqplib';
+import type { AmqpSinkSpec } from '../../config/notify-sinks.js';
+import type { NotificationTransport } from '../delivery-queue.js';
+import type { Notification } from '../notification.js';
+
+const CONNECT_TIMEOUT_MS = 5_000;
+
+interface Session {
+  conn: ChannelModel;
+  channel: ConfirmChannel;
+  queues: Set<string>;
+}
+
+/**
+ * The body oslo.messaging's `messagingv2` driver puts on the wire: the notification, with the
+ * `_unique_id` its listeners use to drop duplicates, serialized to a string inside the 2.0 envelope.
+ */
+export function osloV2Body(n: Notification): Buffer {
+  const message = { ...n, _unique_id: randomUUID().replace(/-/g, '') };
+  return Buffer.from(JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': JSON.stringify(message) }));
+}
+
+/** `notifications.info`, `notifications.error`…: oslo lower-cases the priority. */
+export function osloRoutingKey(topic: string, n: Notification): string {
+  return `${topic}.${n.priority.toLowerCase()}`;
+}
+
+/**
+ * RabbitMQ, as oslo.messaging (kombu) sends notifications, so ceilometer and other oslo
+ * listeners read them: a topic exchange (Glance's control exchange `glance`), routing key
+ * `<topic>.<priority>`, JSON with kombu's message properties, and, unless turned off, a queue
+ * named after the routing key bound to it so that nothing is lost before a consumer binds.
+ * Publishing uses a confirm channel: a notification counts as delivered once the broker acks it.
+ */
+export class AmqpTransport implements NotificationTransport {
+  private session?: Promise<Session>;
+
+  constructor(private readonly spec: AmqpSinkSpec) {}
+
+  async send(n: Notification): Promise<void> {
+    const s = await this.connection();
+    const routingKey = osloRoutingKey(this.spec.topic, n);
+    if (this.spec.defaultQueue && !s.queues.has(routingKey)) {
+      await s.channel.assertQueue(routingKey, { durable: this.spec.durable, autoDelete: false });
+      await s.channel.bindQueue(routingKey, this.spec.exchange, routingKey);
+      s.queues.add(routingKey);
+    }
+    await new Promise<void>((resolve, reject) => {
+      s.channel.publish(
+        this.spec.exchange,
+        routingKey,
+        osloV2Body(n),
+        // kombu's defaults for a JSON message: persistent, priority 0, utf-8, empty headers.
+        {
+          contentType: 'application/json',
+          contentEncoding: 'utf-8',
+          deliveryMode: 2,
+          priority: 0,
+          headers: {},
+        },
+        (err: Error | null) => (err ? reject(err) : resolve()),
+      );
+    });
+  }
+
+  async reset(): Promise<void> {
+    const session = this.session;
+    this.session = undefined;
+    await session?.then((s) => s.conn.close()).catch(() => undefined);
+  }
+
+  close(): Promise<void> {
+    return this.reset();
+  }
+
+  private connection(): Promise<Session> {
+    if (!this.session) {
+      const pending = this.open();
+      this.session = pending;
+      pending.then(
+        (s) => {
+          const forget = () => {
+            if (this.session === pending) this.session = undefined;
+          };
+          s.conn.on('close', forget);
+          s.channel.on('close', forget);
+        },
+        () => {
+          if (this.session === pending) this.session = undefined;
+        },
+      );
+    }
+    return this.session;
+  }
+
+  private async open(): Promise<Session> {
+    const conn = await amqp.connect(this.spec.url, { timeout: CONNECT_TIMEOUT_MS });
+    // Errors also arrive as 'close'; without a listener an 'error' event would crash the process.
+    conn.on('error', () => undefined);
+    try {
+      let channel = await this.channel(conn);
+      try {
+        await channel.assertExchange(this.spec.exchange, 'topic', {
+          durable: this.spec.durable,
+          autoDelete: false,
+        });
+      } catch (err) {
+        // Another service declared the exchange with other flags (406 PRECONDITION_FAILED closes
+        // the channel): publish to it as it is, as oslo.messaging falls back to doing.
+        if ((err as { code?: number }).code !== 406) throw err;
+        channel = await this.channel(conn);
+        await channel.checkExchange(this.spec.exchange);
+      }
+      return { conn, channel, queues: new Set() };
+    } catch (err) {
+      await conn.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async channel(conn: ChannelModel): Promise<ConfirmChannel> {
+    const channel = await conn.createConfirmChannel();
+    channel.on('error', () => undefined);
+    return channel;
+  }
+}
