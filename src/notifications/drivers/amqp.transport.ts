@@ -96,7 +96,11 @@ export class AmqpTransport implements NotificationTransport {
   }
 
   private async open(): Promise<Session> {
-    const conn = await amqp.connect(this.spec.url, { timeout: CONNECT_TIMEOUT_MS });
+    const conn = await amqp.connect(this.spec.url, {
+      timeout: CONNECT_TIMEOUT_MS,
+      // Operators (rabbitmqctl list_connections client_properties) see which sink this is.
+      clientProperties: { connection_name: `glint-notifier ${this.spec.name}` },
+    });
     // Errors also arrive as 'close'; without a listener an 'error' event would crash the process.
     conn.on('error', () => undefined);
     try {

@@ -67,8 +67,16 @@ export class RedisTransport implements NotificationTransport {
         connectTimeout: CONNECT_TIMEOUT_MS,
         connectionName: 'glint-notifier',
       });
-      redis.on('error', () => undefined);
-      const pending = redis.connect().then(() => redis);
+      // ioredis reports the cause (ECONNREFUSED…) as an 'error' event and rejects connect() with a
+      // bare "Connection is closed"; keep the cause for the counters' last_error.
+      let cause: Error | undefined;
+      redis.on('error', (err: Error) => (cause = err));
+      const pending = redis.connect().then(
+        () => redis,
+        (err: Error) => {
+          throw cause ?? err;
+        },
+      );
       this.client = pending;
       redis.on('end', () => {
         if (this.client === pending) this.client = undefined;
