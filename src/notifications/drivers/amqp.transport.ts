@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import amqp from 'amqplib';
 import type { ChannelModel, ConfirmChannel } from 'amqplib';
 import type { AmqpSinkSpec } from '../../config/notify-sinks.js';
@@ -14,11 +13,13 @@ interface Session {
 }
 
 /**
- * The body oslo.messaging's `messagingv2` driver puts on the wire: the notification, with the
- * `_unique_id` its listeners use to drop duplicates, serialized to a string inside the 2.0 envelope.
+ * The body oslo.messaging's `messagingv2` driver puts on the wire: the notification serialized to
+ * a string inside the 2.0 envelope, with the `_unique_id` its listeners drop duplicates by. oslo
+ * draws a fresh one per send; ours comes from message_id so that a retry after a lost confirm
+ * carries the same id and is recognised as a duplicate.
  */
 export function osloV2Body(n: Notification): Buffer {
-  const message = { ...n, _unique_id: randomUUID().replace(/-/g, '') };
+  const message = { ...n, _unique_id: n.message_id.replace(/-/g, '') };
   return Buffer.from(JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': JSON.stringify(message) }));
 }
 
