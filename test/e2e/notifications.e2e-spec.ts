@@ -195,6 +195,13 @@ describe('notifications leave the process (real NATS, RabbitMQ and Redis)', () =
       'image.delete INFO',
     ]);
 
+    // Each sink delivers on its own; wait until every one has all four.
+    await until('every sink', async () => {
+      const r = await t.http.get('/health/notifications').expect(200);
+      const brokers = r.body.sinks.filter((s: { type: string }) => s.type !== 'log');
+      return brokers.every((s: { delivered: number }) => s.delivered === 4) ? true : undefined;
+    });
+
     // NATS: a subject per event type, the notification itself as JSON, through JetStream.
     await until('NATS', () => (got.nats.length >= 4 ? true : undefined));
     expect(got.nats.map((m) => m.subject)).toEqual(sent.map((n) => `${prefix}.${n.event_type}`));
