@@ -19,7 +19,7 @@ export interface SinkStatus extends Partial<DeliveryStats> {
   type: string;
 }
 
-/** Chooses transports for the broker sinks; tests replace it to inject fakes. */
+/** Chooses the transport of each broker sink (a seam for unit tests). */
 export const TRANSPORT_FACTORY = Symbol('TRANSPORT_FACTORY');
 export type TransportFactory = (spec: BrokerSinkSpec) => NotificationTransport;
 
@@ -30,34 +30,34 @@ export type TransportFactory = (spec: BrokerSinkSpec) => NotificationTransport;
  */
 @Injectable()
 export class NotificationDispatcher implements OnApplicationShutdown {
-  private readonly queues: DeliveryQueue[];
+  private readonly sinks: Array<{ type: string; queue: DeliveryQueue }>;
   private readonly logEnabled: boolean;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig, @Inject(TRANSPORT_FACTORY) factory: TransportFactory) {
     const { sinks, maxPending, retryMs } = config.notify;
     this.logEnabled = sinks.some((s) => s.type === 'log');
-    this.queues = sinks
+    this.sinks = sinks
       .filter((s): s is BrokerSinkSpec => s.type !== 'log')
-      .map((spec) => new DeliveryQueue(spec.name, factory(spec), { maxPending, retryMs }));
-    this.types = new Map(sinks.map((s) => [s.name, s.type]));
+      .map((spec) => ({
+        type: spec.type,
+        queue: new DeliveryQueue(spec.name, factory(spec), { maxPending, retryMs }),
+      }));
   }
-
-  private readonly types: Map<string, string>;
 
   @OnEvent(NOTIFICATION_EVENT)
   handle(notification: Notification): void {
-    for (const queue of this.queues) queue.enqueue(notification);
+    for (const { queue } of this.sinks) queue.enqueue(notification);
   }
 
   status(): SinkStatus[] {
     return [
       ...(this.logEnabled ? [{ sink: 'log', type: 'log' }] : []),
-      ...this.queues.map((q) => ({ sink: q.name, type: this.types.get(q.name) ?? 'unknown', ...q.stats() })),
+      ...this.sinks.map(({ type, queue }) => ({ sink: queue.name, type, ...queue.stats() })),
     ];
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all(this.queues.map((q) => q.close(SHUTDOWN_GRACE_MS)));
+    await Promise.all(this.sinks.map(({ queue }) => queue.close(SHUTDOWN_GRACE_MS)));
   }
 }
 
