@@ -24,11 +24,14 @@ class FakeTransport implements NotificationTransport {
   /** When set, sends hang until the test resolves them. */
   hang = false;
 
-  send(n: Notification): Promise<void> {
+  batches: number[] = [];
+
+  send(batch: readonly Notification[]): Promise<void> {
     this.attempts++;
     if (this.hang) return new Promise(() => undefined);
     if (!this.up) return Promise.reject(new Error('connection refused'));
-    this.received.push(n.message_id);
+    this.batches.push(batch.length);
+    this.received.push(...batch.map((n) => n.message_id));
     return Promise.resolve();
   }
   reset(): Promise<void> {
@@ -65,6 +68,18 @@ describe('DeliveryQueue', () => {
     await vi.waitFor(() => expect(queue.stats().pending).toBe(0));
     expect(transport.received).toEqual(Array.from({ length: 50 }, (_, i) => `m${i}`));
     expect(queue.stats()).toMatchObject({ delivered: 50, retried: 0, dropped: 0, pending: 0, healthy: true });
+  });
+
+  it('pipelines up to batchSize per round trip, keeping the order', async () => {
+    const { transport, queue } = setup({ batchSize: 4 });
+    transport.up = false;
+    for (let i = 0; i < 10; i++) queue.enqueue(event(i));
+    await vi.waitFor(() => expect(queue.stats().retried).toBeGreaterThan(0));
+    transport.up = true;
+    await vi.waitFor(() => expect(queue.stats().pending).toBe(0));
+    expect(transport.batches).toEqual([4, 4, 2]);
+    expect(transport.received).toEqual(Array.from({ length: 10 }, (_, i) => `m${i}`));
+    expect(queue.stats()).toMatchObject({ delivered: 10, dropped: 0 });
   });
 
   it('enqueue returns at once even when the broker hangs', () => {

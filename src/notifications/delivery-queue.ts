@@ -3,8 +3,11 @@ import type { Notification } from './notification.js';
 
 /** A broker connection that carries notifications out of the process. */
 export interface NotificationTransport {
-  /** Resolves once the broker has taken the notification; rejects when it has not. */
-  send(notification: Notification): Promise<void>;
+  /**
+   * Sends the notifications in this order on one connection and resolves once the broker has
+   * taken all of them; rejects when it has not (some may have been taken: they are sent again).
+   */
+  send(batch: readonly Notification[]): Promise<void>;
   /** Forgets the current connection after a failure, so the next send starts afresh. */
   reset(): Promise<void>;
   close(): Promise<void>;
@@ -20,6 +23,8 @@ export interface DeliveryQueueOptions {
   backoffMaxMs?: number;
   /** A send that takes longer than this counts as failed. */
   sendTimeoutMs?: number;
+  /** Most notifications sent per round trip (pipelined, in order). */
+  batchSize?: number;
   now?: () => number;
 }
 
@@ -54,8 +59,9 @@ async function withDeadline(work: Promise<unknown>, ms: number): Promise<void> {
 
 /**
  * One sink's outbox. `enqueue` never blocks or throws, so the request that caused the event is
- * not held up by the broker. A single pump delivers in enqueue order; while the broker fails,
- * the head is retried with backoff (later notifications wait behind it, so order holds), and
+ * not held up by the broker. A single pump delivers in enqueue order, up to `batchSize` per round
+ * trip; while the broker fails, the head is retried with backoff (later notifications wait
+ * behind it, so order holds), and
  * notifications that have waited past `retryMs` are dropped and counted.
  */
 export class DeliveryQueue {
@@ -64,6 +70,7 @@ export class DeliveryQueue {
   private readonly backoffMinMs: number;
   private readonly backoffMaxMs: number;
   private readonly sendTimeoutMs: number;
+  private readonly batchSize: number;
   private readonly now: () => number;
   private pumping?: Promise<void>;
   private stopped = false;
@@ -83,6 +90,7 @@ export class DeliveryQueue {
     this.backoffMinMs = options.backoffMinMs ?? 100;
     this.backoffMaxMs = options.backoffMaxMs ?? 5_000;
     this.sendTimeoutMs = options.sendTimeoutMs ?? 10_000;
+    this.batchSize = options.batchSize ?? 100;
     this.now = options.now ?? Date.now;
   }
 
@@ -144,11 +152,13 @@ export class DeliveryQueue {
 
   private async pump(): Promise<void> {
     while (this.items.length && !this.stopped) {
-      const head = this.items[0];
+      // The head of the queue, pipelined: order holds because one connection carries the batch
+      // and nothing behind it leaves before the whole batch is acknowledged.
+      const batch = this.items.slice(0, this.batchSize);
       try {
-        await this.sendWithTimeout(head.notification);
-        this.items.shift();
-        this.counters.delivered++;
+        await this.sendWithTimeout(batch.map((p) => p.notification));
+        this.items.splice(0, batch.length);
+        this.counters.delivered += batch.length;
         if (this.failures) this.logger.log(`delivering again after ${this.failures} failed attempts`);
         this.failures = 0;
       } catch (err) {
@@ -158,7 +168,7 @@ export class DeliveryQueue {
     if (!this.items.length) this.drained?.();
   }
 
-  private async sendWithTimeout(notification: Notification): Promise<void> {
+  private async sendWithTimeout(batch: Notification[]): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -167,7 +177,7 @@ export class DeliveryQueue {
       );
     });
     try {
-      await Promise.race([this.transport.send(notification), timeout]);
+      await Promise.race([this.transport.send(batch), timeout]);
     } finally {
       clearTimeout(timer);
     }

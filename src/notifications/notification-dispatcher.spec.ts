@@ -25,10 +25,10 @@ describe('NotificationDispatcher', () => {
     const factory = (spec: BrokerSinkSpec): NotificationTransport => {
       received.set(spec.type, []);
       return {
-        send: (n) =>
+        send: (batch) =>
           spec.type === 'redis'
             ? Promise.reject(new Error('down'))
-            : Promise.resolve(void received.get(spec.type)!.push(n.message_id)),
+            : Promise.resolve(void received.get(spec.type)!.push(...batch.map((n) => n.message_id))),
         reset: () => Promise.resolve(),
         close: () => Promise.resolve(),
       };

@@ -40,30 +40,37 @@ export class AmqpTransport implements NotificationTransport {
 
   constructor(private readonly spec: AmqpSinkSpec) {}
 
-  async send(n: Notification): Promise<void> {
+  async send(batch: readonly Notification[]): Promise<void> {
     const s = await this.connection();
-    const routingKey = osloRoutingKey(this.spec.topic, n);
-    if (this.spec.defaultQueue && !s.queues.has(routingKey)) {
-      await s.channel.assertQueue(routingKey, { durable: this.spec.durable, autoDelete: false });
-      await s.channel.bindQueue(routingKey, this.spec.exchange, routingKey);
-      s.queues.add(routingKey);
+    for (const n of batch) {
+      const routingKey = osloRoutingKey(this.spec.topic, n);
+      if (this.spec.defaultQueue && !s.queues.has(routingKey)) {
+        await s.channel.assertQueue(routingKey, { durable: this.spec.durable, autoDelete: false });
+        await s.channel.bindQueue(routingKey, this.spec.exchange, routingKey);
+        s.queues.add(routingKey);
+      }
     }
-    await new Promise<void>((resolve, reject) => {
-      s.channel.publish(
-        this.spec.exchange,
-        routingKey,
-        osloV2Body(n),
-        // kombu's defaults for a JSON message: persistent, priority 0, utf-8, empty headers.
-        {
-          contentType: 'application/json',
-          contentEncoding: 'utf-8',
-          deliveryMode: 2,
-          priority: 0,
-          headers: {},
-        },
-        (err: Error | null) => (err ? reject(err) : resolve()),
-      );
-    });
+    await Promise.all(
+      batch.map(
+        (n) =>
+          new Promise<void>((resolve, reject) => {
+            s.channel.publish(
+              this.spec.exchange,
+              osloRoutingKey(this.spec.topic, n),
+              osloV2Body(n),
+              // kombu's defaults for a JSON message: persistent, priority 0, utf-8, empty headers.
+              {
+                contentType: 'application/json',
+                contentEncoding: 'utf-8',
+                deliveryMode: 2,
+                priority: 0,
+                headers: {},
+              },
+              (err: Error | null) => (err ? reject(err) : resolve()),
+            );
+          }),
+      ),
+    );
   }
 
   async reset(): Promise<void> {

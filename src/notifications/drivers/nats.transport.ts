@@ -26,21 +26,27 @@ export class NatsTransport implements NotificationTransport {
 
   constructor(private readonly spec: NatsSinkSpec) {}
 
-  async send(n: Notification): Promise<void> {
+  async send(batch: readonly Notification[]): Promise<void> {
     const nc = await this.connection();
-    const subject = `${this.spec.subjectPrefix}.${n.event_type}`;
-    const body = JSON.stringify(n);
     if (!this.spec.jetstream) {
-      nc.publish(subject, body);
+      for (const n of batch) nc.publish(this.subject(n), JSON.stringify(n));
       await nc.flush();
       return;
     }
     if (!this.streamReady) await this.ensureStream(nc);
-    const h = headers();
-    h.set('Nats-Msg-Id', n.message_id);
-    const reply = await nc.request(subject, body, { timeout: REQUEST_TIMEOUT_MS, headers: h });
-    const ack = reply.json<JsApiError>();
-    if (ack.error) throw new Error(`JetStream refused the message: ${ack.error.description}`);
+    const acks = batch.map((n) => {
+      const h = headers();
+      h.set('Nats-Msg-Id', n.message_id);
+      return nc.request(this.subject(n), JSON.stringify(n), { timeout: REQUEST_TIMEOUT_MS, headers: h });
+    });
+    for (const reply of await Promise.all(acks)) {
+      const ack = reply.json<JsApiError>();
+      if (ack.error) throw new Error(`JetStream refused the message: ${ack.error.description}`);
+    }
+  }
+
+  private subject(n: Notification): string {
+    return `${this.spec.subjectPrefix}.${n.event_type}`;
   }
 
   async reset(): Promise<void> {

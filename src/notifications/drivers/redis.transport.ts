@@ -19,26 +19,33 @@ export class RedisTransport implements NotificationTransport {
 
   constructor(private readonly spec: RedisSinkSpec) {}
 
-  async send(n: Notification): Promise<void> {
+  async send(batch: readonly Notification[]): Promise<void> {
     const client = await this.connection();
-    const json = JSON.stringify(n);
-    if (this.spec.mode === 'channel') {
-      await client.publish(`${this.spec.target}.${n.event_type}`, json);
-      return;
+    // One pipeline: the commands go out in order in one write and come back in one read.
+    const pipeline = client.pipeline();
+    for (const n of batch) {
+      const json = JSON.stringify(n);
+      if (this.spec.mode === 'channel') {
+        pipeline.publish(`${this.spec.target}.${n.event_type}`, json);
+        continue;
+      }
+      const fields = [
+        'event_type',
+        n.event_type,
+        'priority',
+        n.priority,
+        'message_id',
+        n.message_id,
+        'message',
+        json,
+      ];
+      if (this.spec.maxlen) pipeline.xadd(this.spec.target, 'MAXLEN', '~', this.spec.maxlen, '*', ...fields);
+      else pipeline.xadd(this.spec.target, '*', ...fields);
     }
-    const fields = [
-      'event_type',
-      n.event_type,
-      'priority',
-      n.priority,
-      'message_id',
-      n.message_id,
-      'message',
-      json,
-    ];
-    if (this.spec.maxlen)
-      await client.xadd(this.spec.target, 'MAXLEN', '~', this.spec.maxlen, '*', ...fields);
-    else await client.xadd(this.spec.target, '*', ...fields);
+    const results = (await pipeline.exec()) ?? [];
+    const failed = results.find(([err]) => err);
+    if (failed || results.length !== batch.length)
+      throw failed?.[0] ?? new Error('Redis did not answer every command');
   }
 
   async reset(): Promise<void> {
