@@ -282,6 +282,35 @@ describe('notifications leave the process (real NATS, RabbitMQ and Redis)', () =
   });
 });
 
+describe('RabbitMQ entities declared by another service with other flags', () => {
+  it('publishes to the existing durable exchange and queue, as oslo.messaging does', async () => {
+    const run = runId('amqp-406');
+    const conn = await amqp.connect(AMQP);
+    const ch = await conn.createChannel();
+    let t: TestApp | undefined;
+    try {
+      // As a ceilometer with amqp_durable_queues=true would have declared them.
+      await ch.assertExchange(run, 'topic', { durable: true });
+      await ch.assertQueue(`${run}.info`, { durable: true });
+      t = await startTestApp({ GLINT_NOTIFY: `${AMQP}?exchange=${run}&topic=${run}` });
+      imageLifecycle(t);
+      const status = await until('delivery', async () => {
+        const s = await sinkStatus(t!, 'amqp');
+        return s.delivered === 4 ? s : undefined;
+      });
+      expect(status).toMatchObject({ dropped: 0, pending: 0, healthy: true });
+      expect((await ch.checkQueue(`${run}.info`)).messageCount).toBe(3);
+      expect((await ch.checkQueue(`${run}.error`)).messageCount).toBe(1);
+    } finally {
+      await t?.close();
+      await ch.deleteQueue(`${run}.info`).catch(() => undefined);
+      await ch.deleteQueue(`${run}.error`).catch(() => undefined);
+      await ch.deleteExchange(run).catch(() => undefined);
+      await conn.close();
+    }
+  });
+});
+
 describe('a broker that goes away', () => {
   const brokers: ThrowawayBroker[] = [];
   const apps: TestApp[] = [];

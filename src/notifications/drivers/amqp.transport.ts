@@ -1,5 +1,5 @@
 import amqp from 'amqplib';
-import type { ChannelModel, ConfirmChannel } from 'amqplib';
+import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
 import type { AmqpSinkSpec } from '../../config/notify-sinks.js';
 import type { NotificationTransport } from '../delivery-queue.js';
 import type { Notification } from '../notification.js';
@@ -8,8 +8,15 @@ const CONNECT_TIMEOUT_MS = 5_000;
 
 interface Session {
   conn: ChannelModel;
+  /** Publishes; when it closes the session is over. */
   channel: ConfirmChannel;
+  /** Declarations, which the broker may refuse by closing the channel (406); reopened on demand. */
+  admin?: Channel;
   queues: Set<string>;
+}
+
+function preconditionFailed(err: unknown): boolean {
+  return (err as { code?: number }).code === 406;
 }
 
 /**
@@ -45,8 +52,12 @@ export class AmqpTransport implements NotificationTransport {
     for (const n of batch) {
       const routingKey = osloRoutingKey(this.spec.topic, n);
       if (this.spec.defaultQueue && !s.queues.has(routingKey)) {
-        await s.channel.assertQueue(routingKey, { durable: this.spec.durable, autoDelete: false });
-        await s.channel.bindQueue(routingKey, this.spec.exchange, routingKey);
+        await this.declare(
+          s,
+          (ch) => ch.assertQueue(routingKey, { durable: this.spec.durable, autoDelete: false }),
+          (ch) => ch.checkQueue(routingKey),
+        );
+        await this.declare(s, (ch) => ch.bindQueue(routingKey, this.spec.exchange, routingKey));
         s.queues.add(routingKey);
       }
     }
@@ -112,29 +123,50 @@ export class AmqpTransport implements NotificationTransport {
     // Errors also arrive as 'close'; without a listener an 'error' event would crash the process.
     conn.on('error', () => undefined);
     try {
-      let channel = await this.channel(conn);
-      try {
-        await channel.assertExchange(this.spec.exchange, 'topic', {
-          durable: this.spec.durable,
-          autoDelete: false,
-        });
-      } catch (err) {
-        // Another service declared the exchange with other flags (406 PRECONDITION_FAILED closes
-        // the channel): publish to it as it is, as oslo.messaging falls back to doing.
-        if ((err as { code?: number }).code !== 406) throw err;
-        channel = await this.channel(conn);
-        await channel.checkExchange(this.spec.exchange);
-      }
-      return { conn, channel, queues: new Set() };
+      const channel = await conn.createConfirmChannel();
+      channel.on('error', () => undefined);
+      const session: Session = { conn, channel, queues: new Set() };
+      await this.declare(
+        session,
+        (ch) =>
+          ch.assertExchange(this.spec.exchange, 'topic', { durable: this.spec.durable, autoDelete: false }),
+        (ch) => ch.checkExchange(this.spec.exchange),
+      );
+      return session;
     } catch (err) {
       await conn.close().catch(() => undefined);
       throw err;
     }
   }
 
-  private async channel(conn: ChannelModel): Promise<ConfirmChannel> {
-    const channel = await conn.createConfirmChannel();
-    channel.on('error', () => undefined);
-    return channel;
+  /**
+   * Runs a declaration on the admin channel. When another service declared the entity with other
+   * flags (406 PRECONDITION_FAILED, which closes the channel), `existing` checks it is there and
+   * it is used as it is, as oslo.messaging falls back to doing.
+   */
+  private async declare<T>(
+    s: Session,
+    declare: (ch: Channel) => Promise<T>,
+    existing?: (ch: Channel) => Promise<unknown>,
+  ): Promise<void> {
+    try {
+      await declare(await this.admin(s));
+    } catch (err) {
+      if (!existing || !preconditionFailed(err)) throw err;
+      s.admin = undefined;
+      await existing(await this.admin(s));
+    }
+  }
+
+  private async admin(s: Session): Promise<Channel> {
+    if (!s.admin) {
+      const ch = await s.conn.createChannel();
+      ch.on('error', () => undefined);
+      ch.on('close', () => {
+        if (s.admin === ch) s.admin = undefined;
+      });
+      s.admin = ch;
+    }
+    return s.admin;
   }
 }
