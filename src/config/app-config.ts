@@ -15,6 +15,8 @@ import {
 import type { ValidationError } from 'class-validator';
 import { parse as parseYaml } from 'yaml';
 import { GlanceOptions } from './glance-options.js';
+import { parseNotifySinks } from './notify-sinks.js';
+import type { NotifySinkSpec } from './notify-sinks.js';
 
 export type AuthMode = 'noauth' | 'trusted';
 export const AUTH_MODES: readonly AuthMode[] = ['noauth', 'trusted'];
@@ -37,6 +39,18 @@ export class EnvironmentVariables {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) GLINT_LOG_LEVEL = 'info';
   /** Largest JSON request body accepted, in bytes. */
   @IsInt() @Min(1024) GLINT_MAX_BODY_BYTES = 1_048_576;
+  /** Notification sinks, comma-separated: log, nats://…, amqp://…, redis://… (src/config/notify-sinks.ts). */
+  @IsString() GLINT_NOTIFY = 'log';
+  /** Notifications held per broker sink while it is unreachable; beyond this new ones are dropped. */
+  @IsInt() @Min(1) GLINT_NOTIFY_MAX_PENDING = 10_000;
+  /** How long an undeliverable notification is retried before it is dropped, in ms. */
+  @IsInt() @Min(0) GLINT_NOTIFY_RETRY_MS = 300_000;
+}
+
+export interface NotifyConfig {
+  sinks: NotifySinkSpec[];
+  maxPending: number;
+  retryMs: number;
 }
 
 export interface DatabaseConfig {
@@ -61,6 +75,7 @@ export interface AppConfig {
   logLevel: string;
   maxBodyBytes: number;
   database: DatabaseConfig;
+  notify: NotifyConfig;
   glance: GlanceOptions;
   /** The path of the structured settings file, when one was given. */
   configFile?: string;
@@ -81,6 +96,8 @@ const NUMERIC_ENV = new Set([
   'GLINT_DB_POOL_SIZE',
   'GLINT_DB_ACQUIRE_TIMEOUT_MS',
   'GLINT_MAX_BODY_BYTES',
+  'GLINT_NOTIFY_MAX_PENDING',
+  'GLINT_NOTIFY_RETRY_MS',
 ]);
 const BOOLEAN_ENV = new Set(['GLINT_ALLOW_INSECURE_NOAUTH', 'GLINT_DB_MIGRATE']);
 
@@ -151,6 +168,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     glance.oslo_policy.policy_file = resolve(configFile, '..', glance.oslo_policy.policy_file);
   }
 
+  let sinks: NotifySinkSpec[];
+  try {
+    sinks = parseNotifySinks(vars.GLINT_NOTIFY);
+  } catch (err) {
+    throw new ConfigError(`GLINT_NOTIFY: ${(err as Error).message}`, { cause: err });
+  }
+
   const config: AppConfig = {
     port: vars.PORT,
     host: vars.HOST,
@@ -166,6 +190,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       poolSize: vars.GLINT_DB_POOL_SIZE,
       acquireTimeoutMs: vars.GLINT_DB_ACQUIRE_TIMEOUT_MS,
     },
+    notify: { sinks, maxPending: vars.GLINT_NOTIFY_MAX_PENDING, retryMs: vars.GLINT_NOTIFY_RETRY_MS },
     glance,
     configFile,
   };
