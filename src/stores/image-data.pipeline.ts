@@ -85,10 +85,9 @@ export async function storeImageData(
   let virtualSize: number | null = null;
 
   const meter = new Transform({
-    // One chunk in the transform's buffer is enough: the ring buffer already decouples the hash.
-    highWaterMark: 1,
-    readableHighWaterMark: 1,
-    objectMode: false,
+    // A few MiB between hashing and the store let both run at once; memory stays bounded.
+    writableHighWaterMark: 1024 * 1024,
+    readableHighWaterMark: 4 * 1024 * 1024,
     transform(chunk: Buffer, _encoding, done) {
       size += chunk.length;
       if (size > sizeCap) return done(sizeCapExceeded());

@@ -124,7 +124,7 @@ class HashWorker {
 /** Idle hash workers, reused so an upload does not pay for a thread start. */
 const idle: HashWorker[] = [];
 const MAX_IDLE = 4;
-const RING_SIZE = 16 * 1024 * 1024;
+const RING_SIZE = 8 * 1024 * 1024;
 
 function acquire(): HashWorker {
   const worker = idle.pop() ?? new HashWorker(RING_SIZE);

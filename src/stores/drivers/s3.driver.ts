@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { Readable } from 'node:stream';
+import { Readable, Transform, pipeline } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   CreateBucketCommand,
@@ -95,7 +95,14 @@ export class S3StoreDriver implements StoreDriver {
     if (await this.exists(key)) throw new DuplicateError(`Image ${imageId} already exists in the store`);
 
     let size = 0;
-    data.on('data', (chunk: Buffer) => (size += chunk.length));
+    const counted = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        size += chunk.length;
+        done(null, chunk);
+      },
+    });
+    // The source's failure reaches the upload through `counted`.
+    pipeline(data, counted, () => undefined);
     // Aborting destroys the source, so the upload fails through its normal path, which aborts the
     // multipart upload before done() settles (lib-storage's own abort settles before that).
     const onAbort = () =>
@@ -105,7 +112,12 @@ export class S3StoreDriver implements StoreDriver {
 
     const upload = new Upload({
       client: this.client,
-      params: { Bucket: this.settings.bucket, Key: key, Body: data, ContentType: 'application/octet-stream' },
+      params: {
+        Bucket: this.settings.bucket,
+        Key: key,
+        Body: counted,
+        ContentType: 'application/octet-stream',
+      },
       partSize: this.settings.partSize,
       queueSize: this.settings.queueSize,
       leavePartsOnError: false,
@@ -114,7 +126,8 @@ export class S3StoreDriver implements StoreDriver {
       await upload.done();
     } catch (err) {
       await this.cleanUpFailedUpload(upload, key);
-      if (data.errored && data.errored !== err) throw data.errored;
+      const cause = data.errored ?? counted.errored;
+      if (cause && cause !== err) throw cause;
       throw this.translate(err, key);
     } finally {
       options.signal?.removeEventListener('abort', onAbort);
