@@ -50,7 +50,7 @@ export class FileStoreDriver implements StoreDriver {
     const target = join(this.dataDir, imageId);
     if (await exists(target)) throw new DuplicateError(`Image ${imageId} already exists in the store`);
     const temp = join(this.dataDir, `${TEMP_PREFIX}${imageId}.${randomBytes(6).toString('hex')}`);
-    let size = 0;
+    let size: number;
     try {
       const handle = await open(temp, 'wx', this.settings.filePerm || 0o666);
       const writer = new SyncingFileWriter(handle);

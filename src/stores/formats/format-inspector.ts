@@ -208,6 +208,8 @@ interface Running {
  */
 export class FormatInspector {
   private position = 0;
+  /** First offset still at hand: the start of the chunk being written, else the position. */
+  private available = 0;
   private readonly head: Buffer[] = [];
   private headLength = 0;
   private readonly running: Running[];
@@ -222,6 +224,7 @@ export class FormatInspector {
 
   write(chunk: Buffer): void {
     const start = this.position;
+    this.available = start;
     this.position += chunk.length;
     if (this.headLength < HEAD_BYTES) {
       const keep = chunk.subarray(0, HEAD_BYTES - this.headLength);
@@ -241,6 +244,7 @@ export class FormatInspector {
         this.advance(r, Buffer.concat(r.parts));
       }
     }
+    this.available = this.position;
   }
 
   /** The verdict once the stream ended: the detected format, or raw. */
@@ -270,20 +274,20 @@ export class FormatInspector {
       this.advance(r, null);
       return;
     }
-    if (need.offset < this.position) {
+    if (need.offset < this.available) {
       // Asked for bytes already gone by: only the retained head can answer.
       const head = Buffer.concat(this.head);
       if (need.offset + need.length <= this.headLength) {
         this.advance(r, head.subarray(need.offset, need.offset + need.length));
         return;
       }
-      if (this.headLength < this.position || need.offset >= this.headLength) {
+      if (this.headLength < this.available || need.offset >= this.headLength) {
         this.advance(r, null);
         return;
       }
-      // The head holds everything so far: start from it, the rest arrives with later chunks.
-      r.parts = [head.subarray(need.offset)];
-      r.have = this.headLength - need.offset;
+      // The head holds everything before the current chunk: start from it, the rest follows.
+      r.parts = [head.subarray(need.offset, this.available)];
+      r.have = this.available - need.offset;
     }
     r.need = need;
   }
