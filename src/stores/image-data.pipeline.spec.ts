@@ -161,8 +161,15 @@ describe('storeImageData', () => {
       },
       delete: () => Promise.resolve(),
     };
-    const src = source(randomBytes(1 << 20));
+    const src = new Readable({
+      read() {
+        this.push(Buffer.alloc(CHUNK));
+      },
+    });
     await expect(storeImageData(src, failing, opts())).rejects.toThrow('disk on fire');
+    // Left open for the caller (an HTTP request still has to carry the error reply).
+    expect(src.destroyed).toBe(false);
+    expect(src.readableFlowing).toBe(false);
   });
 
   it('refuses unsafe or mismatched disk images (415) and stores nothing', async () => {

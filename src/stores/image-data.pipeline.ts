@@ -1,4 +1,4 @@
-import { Transform, pipeline } from 'node:stream';
+import { Transform, finished } from 'node:stream';
 import type { Readable } from 'node:stream';
 import { InvalidError, OverLimitError } from '../common/errors/domain-errors.js';
 import { FormatInspector } from './formats/format-inspector.js';
@@ -64,6 +64,9 @@ export function sizeMismatch(expected: number, got: number): InvalidError {
  * source. Any failure (size cap or quota, size mismatch, unsafe or mismatched format, client
  * abort, store error) leaves nothing in the store: the driver drops a write that fails, and data
  * already stored is deleted when a check after the write fails.
+ *
+ * `source` is unpiped but not destroyed on failure, so an endpoint can still send its error reply;
+ * it then drains or closes the request (for a large body, reply with `Connection: close`).
  */
 export async function storeImageData(
   source: Readable,
@@ -114,17 +117,27 @@ export async function storeImageData(
       done();
     },
   });
-  // Errors of the source (client abort) reach the meter, and from there the store's write.
-  pipeline(source, meter, () => undefined);
+  // Errors of the source (client abort) reach the meter, and from there the store's write. The
+  // source itself is never destroyed here: an HTTP request must stay open for the error reply.
+  const stopWatching = finished(source, { writable: false }, (err) => {
+    if (err && !meter.destroyed) meter.destroy(err);
+  });
+  source.pipe(meter);
+  const detach = () => {
+    stopWatching();
+    source.unpipe(meter);
+  };
 
   let written: StoreWriteResult;
   try {
     written = await target.write(options.imageId, meter, { expectedSize, signal: options.signal });
   } catch (err) {
+    detach();
     hasher.dispose();
     if (!meter.destroyed) meter.destroy();
     throw err;
   }
+  detach();
   try {
     const { local: checksum, remote: osHashValue } = await hasher.digest();
     if (written.size !== size) throw new Error(`store wrote ${written.size} bytes of ${size}`);

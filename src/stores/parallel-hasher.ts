@@ -58,6 +58,8 @@ class HashWorker {
   }
 
   start(algorithm: string): void {
+    // Busy workers keep the process alive until their digest arrives; idle ones do not.
+    this.worker.ref();
     this.head = 0;
     this.inFlight = 0;
     this.failure = undefined;
@@ -134,7 +136,10 @@ function acquire(): HashWorker {
 function release(worker: HashWorker): void {
   // A worker still hashing an abandoned stream would acknowledge into the next one's accounting.
   if (worker.failure || worker.inFlight > 0 || idle.length >= MAX_IDLE) void worker.terminate();
-  else idle.push(worker);
+  else {
+    worker.worker.unref();
+    idle.push(worker);
+  }
 }
 
 /** Stops the idle workers (tests, shutdown). */

@@ -59,6 +59,8 @@ export interface StoreDriver {
   get(location: string, range?: ByteRange): Promise<StoreReadResult>;
   getSize(location: string): Promise<number>;
   delete(location: string): Promise<void>;
+  /** Whether a location belongs to this store (not merely to its scheme). */
+  owns(location: string): boolean;
   /** The `properties` shown by GET /v2/info/stores/detail, as glance_store names them. */
   detailProperties(): Record<string, unknown>;
   /** Releases connections; the registry calls it at shutdown. */

@@ -159,6 +159,8 @@ describe('StoreRegistry lookups', () => {
     expect(r.storeOf('s3+http://127.0.0.1:4569/images/x').id).toBe('cold');
     expect(r.storeOf('https://example.com/image.qcow2').id).toBe('web');
     expect(() => r.storeOf('rbd://pool/image')).toThrow(NotFoundError);
+    // Without metadata a file location is placed by its directory.
+    expect(r.storeOf(`file://${join(DATA, 'staging', 'img')}`).id).toBe('os_glance_staging_store');
   });
 
   it('orders locations for reading: ?prefer first, then weight', () => {

@@ -324,7 +324,9 @@ export class StoreRegistry implements OnModuleInit, OnApplicationShutdown {
     const candidates = [...this.byId.values()]
       .filter((s) => s.driver.schemes.includes(scheme))
       .sort(byWeight);
-    const match = candidates.find((s) => s.isDefault) ?? candidates.find((s) => !s.reserved) ?? candidates[0];
+    const owners = candidates.filter((s) => s.driver.owns(url));
+    const pick = owners.length ? owners : candidates;
+    const match = pick.find((s) => s.isDefault) ?? pick.find((s) => !s.reserved) ?? pick[0];
     if (!match) throw new NotFoundError(`No store handles locations of scheme ${scheme || '(none)'}`);
     return match;
   }

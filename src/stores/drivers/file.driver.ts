@@ -98,6 +98,15 @@ export class FileStoreDriver implements StoreDriver {
     }
   }
 
+  owns(location: string): boolean {
+    try {
+      this.pathOf(location);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   detailProperties(): Record<string, unknown> {
     // glance_store adds the trailing slash; thin provisioning is not offered here.
     return {

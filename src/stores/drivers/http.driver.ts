@@ -101,6 +101,10 @@ export class HttpStoreDriver implements StoreDriver {
     return size;
   }
 
+  owns(location: string): boolean {
+    return /^https?:\/\//i.test(location);
+  }
+
   detailProperties(): Record<string, unknown> {
     return {};
   }

@@ -178,6 +178,15 @@ export class S3StoreDriver implements StoreDriver {
     }
   }
 
+  owns(location: string): boolean {
+    try {
+      this.keyOf(location);
+      return new URL(location).host === this.endpoint.host;
+    } catch {
+      return false;
+    }
+  }
+
   detailProperties(): Record<string, unknown> {
     return {
       s3_store_large_object_size: this.settings.largeObjectSizeMb,
