@@ -122,6 +122,9 @@ export async function storeImageData(
   const stopWatching = finished(source, { writable: false }, (err) => {
     if (err && !meter.destroyed) meter.destroy(err);
   });
+  // The store's write reports the meter's failure; this keeps a failure that the store's own
+  // stream plumbing has already stopped listening for from becoming an uncaught exception.
+  meter.on('error', () => undefined);
   source.pipe(meter);
   const detach = () => {
     stopWatching();
