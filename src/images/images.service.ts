@@ -288,6 +288,23 @@ export class ImagesService {
     return saved;
   }
 
+  /**
+   * Saves data columns (size, hashes) of an image that must still be in `status`, then
+   * image.update; a concurrent status change is a 409 as in transitionStatus.
+   */
+  async saveDataFields(id: string, status: ImageStatus, fields: ImageDataFields): Promise<ImageRecord> {
+    if (!(await this.repo.compareAndSetStatus(id, status, status, fields))) {
+      const current = await this.repo.findById(id);
+      if (!current) throw new NotFoundError(`No image found with ID ${id}`);
+      throw new ConflictError(
+        `cannot transition from ${current.status} to ${status} in update (wanted from_state=${status})`,
+      );
+    }
+    const saved = await this.reload(id);
+    this.notifyUpdated(saved);
+    return saved;
+  }
+
   /** Sets/removes additional properties as the server (no reserved-name rules), then image.update. */
   async setProperties(
     id: string,
