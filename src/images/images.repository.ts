@@ -420,12 +420,12 @@ export class ImagesRepository {
   async list(caller: ListCaller, query: ListQuery): Promise<ImageRecord[]> {
     if (query.limit === 0) return [];
     const params = new Params();
+    const branches = this.visibilityBranches(caller, query, params);
     const where = [
       'i.deleted = false',
       "i.status <> 'killed'",
       `i.os_hidden = ${query.osHidden ? 'true' : 'false'}`,
     ];
-    where.push(this.visibilitySql(caller, query, params));
     for (const c of query.conditions) where.push(conditionSql(c, params));
     for (const tag of query.tags) {
       where.push(
@@ -440,11 +440,17 @@ export class ImagesRepository {
     }
     if (query.marker) where.push(keysetSql(query, params.add(query.marker, '::uuid')));
     const order = query.sort.map((s) => `${SORT_SQL[s.key]} ${s.dir.toUpperCase()}`).join(', ');
-    const sql = `WITH page AS (
-        SELECT ${COLUMNS} FROM images i WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${params.add(query.limit, '::integer')})
-      SELECT i.*, ${AGGREGATES} FROM page i ORDER BY ${order}`;
-    const rows = await this.run<ImageRow>(sql, params.values);
-    return rows.map(toRecord);
+    const limit = params.add(query.limit, '::integer');
+    const select = (branch: string) =>
+      `SELECT ${COLUMNS} FROM images i WHERE ${[branch, ...where].join(' AND ')} ORDER BY ${order} LIMIT ${limit}`;
+    // Disjoint visibility branches each walk their own index in sort order and stop after one
+    // page; merging them costs a page per branch instead of sorting every visible row.
+    const rows =
+      branches.length === 1 ? select(branches[0]) : branches.map((b) => `(${select(b)})`).join(' UNION ALL ');
+    const page = branches.length === 1 ? rows : `SELECT * FROM (${rows}) i ORDER BY ${order} LIMIT ${limit}`;
+    const sql = `WITH page AS (${page}) SELECT i.*, ${AGGREGATES} FROM page i ORDER BY ${order}`;
+    const result = await this.run<ImageRow>(sql, params.values);
+    return result.map(toRecord);
   }
 
   private memberSql(params: Params, project: string | null, status: MemberStatusFilter): string | null {
@@ -456,34 +462,37 @@ export class ImagesRepository {
     );
   }
 
-  /** The caller's visible set (§4.4), narrowed by the `visibility` filter when there is one. */
-  private visibilitySql(caller: ListCaller, query: ListQuery, params: Params): string {
+  /**
+   * The caller's visible set (§4.4), narrowed by the `visibility` filter when there is one, as
+   * disjoint predicates whose union is the set (one per index-friendly branch).
+   */
+  private visibilityBranches(caller: ListCaller, query: ListQuery, params: Params): string[] {
     const v = query.visibility;
     // Bound only when used: PostgreSQL refuses a parameter that the statement never mentions.
-    let ownerSql: string | undefined;
-    const ownerOf = () =>
-      (ownerSql ??=
-        caller.projectId === null ? 'false' : `i.owner = ${params.add(caller.projectId, '::varchar')}`);
+    let projectParam: string | undefined;
+    const project = () => (projectParam ??= params.add(caller.projectId, '::varchar'));
+    const owned = () => (caller.projectId === null ? 'false' : `i.owner = ${project()}`);
+    const notOwned = () => (caller.projectId === null ? 'true' : `i.owner IS DISTINCT FROM ${project()}`);
     if (caller.isAdmin) {
-      if (v === 'all') return 'true';
-      if (v) return `i.visibility = '${v}'`;
-      return `(i.visibility <> 'community' OR ${ownerOf()})`;
+      if (v === 'all') return ['true'];
+      if (v) return [`i.visibility = '${v}'`];
+      return [`(i.visibility <> 'community' OR ${owned()})`];
     }
     const member = this.memberSql(params, caller.projectId, query.memberStatus);
-    const shared = member ? `(i.visibility = 'shared' AND ${member})` : null;
+    const shared = member ? [`i.visibility = 'shared' AND ${notOwned()} AND ${member}`] : [];
     switch (v) {
       case 'public':
-        return "i.visibility = 'public'";
+        return ["i.visibility = 'public'"];
       case 'community':
-        return "i.visibility = 'community'";
+        return ["i.visibility = 'community'"];
       case 'private':
-        return `(i.visibility = 'private' AND ${ownerOf()})`;
+        return [`i.visibility = 'private' AND ${owned()}`];
       case 'shared':
-        return `(i.visibility = 'shared' AND (${ownerOf()}${member ? ` OR ${member}` : ''}))`;
+        return [`i.visibility = 'shared' AND ${owned()}`, ...shared];
       case 'all':
-        return `(${ownerOf()} OR i.visibility IN ('public', 'community')${shared ? ` OR ${shared}` : ''})`;
+        return [owned(), `i.visibility IN ('public', 'community') AND ${notOwned()}`, ...shared];
       default:
-        return `(${ownerOf()} OR i.visibility = 'public'${shared ? ` OR ${shared}` : ''})`;
+        return [owned(), `i.visibility = 'public' AND ${notOwned()}`, ...shared];
     }
   }
 }

@@ -152,8 +152,9 @@ export class ImagesService {
 
   /** The policy target Glance builds for an image (ImageTarget): attributes, properties, owner. */
   policyTarget(ctx: RequestContext, image: ImageRecord): PolicyTarget {
+    // Built for every listed row, so a plain literal first and the properties after it: Glance's
+    // ImageTarget also answers attributes before additional properties.
     const target: PolicyTarget = {
-      ...image.properties,
       id: image.id,
       name: image.name,
       status: image.status,
@@ -178,6 +179,9 @@ export class ImagesService {
       image.owner !== ctx.projectId
     ) {
       target.member_id = ctx.projectId;
+    }
+    for (const name in image.properties) {
+      if (!(name in target)) target[name] = image.properties[name];
     }
     return target;
   }
