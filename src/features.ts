@@ -5,4 +5,9 @@ import { ImageDataModule } from './image-data/image-data.module.js';
 import { StoresModule } from './stores/stores.module.js';
 
 /** The API's feature modules (images, members, tasks, stores…), in the order they are mounted. */
-export const FEATURE_MODULES: Array<Type | DynamicModule> = [DiscoveryModule, ImagesModule, StoresModule, ImageDataModule];
+export const FEATURE_MODULES: Array<Type | DynamicModule> = [
+  DiscoveryModule,
+  ImagesModule,
+  StoresModule,
+  ImageDataModule,
+];

@@ -47,7 +47,9 @@ const COLUMNS = `i.id, i.name, i.status, i.visibility, i.protected, i.os_hidden,
 const AGGREGATES = `(SELECT coalesce(json_object_agg(p.name, p.value), '{}'::json)
      FROM image_properties p WHERE p.image_id = i.id) AS properties,
   (SELECT coalesce(json_agg(t.value ORDER BY t.value), '[]'::json)
-     FROM image_tags t WHERE t.image_id = i.id) AS tags`;
+     FROM image_tags t WHERE t.image_id = i.id) AS tags,
+  (SELECT string_agg(l.metadata->>'store', ',' ORDER BY l.position, l.id)
+     FROM image_locations l WHERE l.image_id = i.id AND l.status = 'active') AS stores`;
 
 /** Sort expressions; nullable keys sort as the smallest value so that keyset pages stay exact. */
 const SORT_SQL: Record<SortKey, string> = {
@@ -103,6 +105,7 @@ interface ImageRow {
   deleted_at: Date | string | null;
   properties?: Record<string, string | null> | string;
   tags?: string[] | string;
+  stores?: string | null;
   caller_is_member?: boolean;
 }
 
@@ -139,6 +142,7 @@ function toRecord(row: ImageRow): ImageRecord {
     deletedAt: row.deleted_at === null ? null : asDate(row.deleted_at),
     properties: asJson(row.properties, {}),
     tags: asJson(row.tags, []),
+    stores: row.stores ?? null,
   };
   if (row.caller_is_member !== undefined && row.caller_is_member !== null) {
     record.callerIsMember = row.caller_is_member;
