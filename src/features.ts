@@ -1,7 +1,13 @@
 import type { DynamicModule, Type } from '@nestjs/common';
 import { DiscoveryModule } from './discovery/discovery.module.js';
 import { ImagesModule } from './images/images.module.js';
+import { ImageDataModule } from './image-data/image-data.module.js';
 import { StoresModule } from './stores/stores.module.js';
 
 /** The API's feature modules (images, members, tasks, stores…), in the order they are mounted. */
-export const FEATURE_MODULES: Array<Type | DynamicModule> = [DiscoveryModule, ImagesModule, StoresModule];
+export const FEATURE_MODULES: Array<Type | DynamicModule> = [
+  DiscoveryModule,
+  ImagesModule,
+  StoresModule,
+  ImageDataModule,
+];

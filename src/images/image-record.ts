@@ -24,6 +24,8 @@ export interface ImageRecord {
   deletedAt: Date | null;
   properties: Record<string, string | null>;
   tags: string[];
+  /** Stores holding the data (comma list, location order), known in multi-store mode only. */
+  stores?: string | null;
   /**
    * The caller's project is a (non-owner) member of this image, whatever the member status;
    * only set when the record was loaded for a caller and membership is known.
@@ -69,6 +71,7 @@ export function imageView(image: ImageRecord): Record<string, unknown> {
     file: `/v2/images/${image.id}/file`,
     schema: '/v2/schemas/image',
   });
+  if (image.stores) view.stores = image.stores;
   return view;
 }
 

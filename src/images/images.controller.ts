@@ -22,6 +22,7 @@ import { InvalidError } from '../common/errors/domain-errors.js';
 import { Policy } from '../policy/policy.decorator.js';
 import { imageView } from './image-record.js';
 import { ImagesService } from './images.service.js';
+import { StoreRegistry } from '../stores/store-registry.js';
 import { listLinks, parseListQuery } from './list-query.js';
 import { parsePatch } from './json-patch.js';
 
@@ -40,6 +41,7 @@ function queryString(req: Request): string {
 export class ImagesController {
   constructor(
     private readonly images: ImagesService,
+    private readonly stores: StoreRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -58,6 +60,16 @@ export class ImagesController {
     res.setHeader('Location', `${req.protocol}://${req.get('host')}/v2/images/${image.id}`);
     const methods = this.config.glance.enabled_import_methods;
     if (methods.length) res.setHeader('OpenStack-image-import-methods', methods.join(','));
+    // Only the stores users may name: Glance also lists its internal os_glance_* ones here.
+    if (this.stores.multiStore) {
+      res.setHeader(
+        'OpenStack-image-store-ids',
+        this.stores
+          .list()
+          .map((s) => s.id)
+          .join(','),
+      );
+    }
     return imageView(image);
   }
 

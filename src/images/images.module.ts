@@ -6,12 +6,14 @@ import { ImagesController } from './images.controller.js';
 import { ImagesRepository } from './images.repository.js';
 import { ImagesService } from './images.service.js';
 import { SchemasController } from './schemas.controller.js';
+import { StoresModule } from '../stores/stores.module.js';
 
 /**
  * Image records and their API. Other features import this module and use ImagesService (and the
  * schema registry); they plug their own rules in through its register* methods.
  */
 @Module({
+  imports: [StoresModule],
   controllers: [ImagesController, SchemasController],
   providers: [
     ImagesRepository,

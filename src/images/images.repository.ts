@@ -47,7 +47,9 @@ const COLUMNS = `i.id, i.name, i.status, i.visibility, i.protected, i.os_hidden,
 const AGGREGATES = `(SELECT coalesce(json_object_agg(p.name, p.value), '{}'::json)
      FROM image_properties p WHERE p.image_id = i.id) AS properties,
   (SELECT coalesce(json_agg(t.value ORDER BY t.value), '[]'::json)
-     FROM image_tags t WHERE t.image_id = i.id) AS tags`;
+     FROM image_tags t WHERE t.image_id = i.id) AS tags,
+  (SELECT string_agg(l.metadata->>'store', ',' ORDER BY l.position, l.id)
+     FROM image_locations l WHERE l.image_id = i.id AND l.status = 'active') AS stores`;
 
 /** Sort expressions; nullable keys sort as the smallest value so that keyset pages stay exact. */
 const SORT_SQL: Record<SortKey, string> = {
@@ -103,6 +105,7 @@ interface ImageRow {
   deleted_at: Date | string | null;
   properties?: Record<string, string | null> | string;
   tags?: string[] | string;
+  stores?: string | null;
   caller_is_member?: boolean;
 }
 
@@ -139,6 +142,7 @@ function toRecord(row: ImageRow): ImageRecord {
     deletedAt: row.deleted_at === null ? null : asDate(row.deleted_at),
     properties: asJson(row.properties, {}),
     tags: asJson(row.tags, []),
+    stores: row.stores ?? null,
   };
   if (row.caller_is_member !== undefined && row.caller_is_member !== null) {
     record.callerIsMember = row.caller_is_member;
@@ -420,12 +424,12 @@ export class ImagesRepository {
   async list(caller: ListCaller, query: ListQuery): Promise<ImageRecord[]> {
     if (query.limit === 0) return [];
     const params = new Params();
+    const branches = this.visibilityBranches(caller, query, params);
     const where = [
       'i.deleted = false',
       "i.status <> 'killed'",
       `i.os_hidden = ${query.osHidden ? 'true' : 'false'}`,
     ];
-    where.push(this.visibilitySql(caller, query, params));
     for (const c of query.conditions) where.push(conditionSql(c, params));
     for (const tag of query.tags) {
       where.push(
@@ -440,11 +444,17 @@ export class ImagesRepository {
     }
     if (query.marker) where.push(keysetSql(query, params.add(query.marker, '::uuid')));
     const order = query.sort.map((s) => `${SORT_SQL[s.key]} ${s.dir.toUpperCase()}`).join(', ');
-    const sql = `WITH page AS (
-        SELECT ${COLUMNS} FROM images i WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${params.add(query.limit, '::integer')})
-      SELECT i.*, ${AGGREGATES} FROM page i ORDER BY ${order}`;
-    const rows = await this.run<ImageRow>(sql, params.values);
-    return rows.map(toRecord);
+    const limit = params.add(query.limit, '::integer');
+    const select = (branch: string) =>
+      `SELECT ${COLUMNS} FROM images i WHERE ${[branch, ...where].join(' AND ')} ORDER BY ${order} LIMIT ${limit}`;
+    // Disjoint visibility branches each walk their own index in sort order and stop after one
+    // page; merging them costs a page per branch instead of sorting every visible row.
+    const rows =
+      branches.length === 1 ? select(branches[0]) : branches.map((b) => `(${select(b)})`).join(' UNION ALL ');
+    const page = branches.length === 1 ? rows : `SELECT * FROM (${rows}) i ORDER BY ${order} LIMIT ${limit}`;
+    const sql = `WITH page AS (${page}) SELECT i.*, ${AGGREGATES} FROM page i ORDER BY ${order}`;
+    const result = await this.run<ImageRow>(sql, params.values);
+    return result.map(toRecord);
   }
 
   private memberSql(params: Params, project: string | null, status: MemberStatusFilter): string | null {
@@ -456,34 +466,37 @@ export class ImagesRepository {
     );
   }
 
-  /** The caller's visible set (§4.4), narrowed by the `visibility` filter when there is one. */
-  private visibilitySql(caller: ListCaller, query: ListQuery, params: Params): string {
+  /**
+   * The caller's visible set (§4.4), narrowed by the `visibility` filter when there is one, as
+   * disjoint predicates whose union is the set (one per index-friendly branch).
+   */
+  private visibilityBranches(caller: ListCaller, query: ListQuery, params: Params): string[] {
     const v = query.visibility;
     // Bound only when used: PostgreSQL refuses a parameter that the statement never mentions.
-    let ownerSql: string | undefined;
-    const ownerOf = () =>
-      (ownerSql ??=
-        caller.projectId === null ? 'false' : `i.owner = ${params.add(caller.projectId, '::varchar')}`);
+    let projectParam: string | undefined;
+    const project = () => (projectParam ??= params.add(caller.projectId, '::varchar'));
+    const owned = () => (caller.projectId === null ? 'false' : `i.owner = ${project()}`);
+    const notOwned = () => (caller.projectId === null ? 'true' : `i.owner IS DISTINCT FROM ${project()}`);
     if (caller.isAdmin) {
-      if (v === 'all') return 'true';
-      if (v) return `i.visibility = '${v}'`;
-      return `(i.visibility <> 'community' OR ${ownerOf()})`;
+      if (v === 'all') return ['true'];
+      if (v) return [`i.visibility = '${v}'`];
+      return [`(i.visibility <> 'community' OR ${owned()})`];
     }
     const member = this.memberSql(params, caller.projectId, query.memberStatus);
-    const shared = member ? `(i.visibility = 'shared' AND ${member})` : null;
+    const shared = member ? [`i.visibility = 'shared' AND ${notOwned()} AND ${member}`] : [];
     switch (v) {
       case 'public':
-        return "i.visibility = 'public'";
+        return ["i.visibility = 'public'"];
       case 'community':
-        return "i.visibility = 'community'";
+        return ["i.visibility = 'community'"];
       case 'private':
-        return `(i.visibility = 'private' AND ${ownerOf()})`;
+        return [`i.visibility = 'private' AND ${owned()}`];
       case 'shared':
-        return `(i.visibility = 'shared' AND (${ownerOf()}${member ? ` OR ${member}` : ''}))`;
+        return [`i.visibility = 'shared' AND ${owned()}`, ...shared];
       case 'all':
-        return `(${ownerOf()} OR i.visibility IN ('public', 'community')${shared ? ` OR ${shared}` : ''})`;
+        return [owned(), `i.visibility IN ('public', 'community') AND ${notOwned()}`, ...shared];
       default:
-        return `(${ownerOf()} OR i.visibility = 'public'${shared ? ` OR ${shared}` : ''})`;
+        return [owned(), `i.visibility = 'public' AND ${notOwned()}`, ...shared];
     }
   }
 }

@@ -152,8 +152,9 @@ export class ImagesService {
 
   /** The policy target Glance builds for an image (ImageTarget): attributes, properties, owner. */
   policyTarget(ctx: RequestContext, image: ImageRecord): PolicyTarget {
+    // Built for every listed row, so a plain literal first and the properties after it: Glance's
+    // ImageTarget also answers attributes before additional properties.
     const target: PolicyTarget = {
-      ...image.properties,
       id: image.id,
       name: image.name,
       status: image.status,
@@ -178,6 +179,9 @@ export class ImagesService {
       image.owner !== ctx.projectId
     ) {
       target.member_id = ctx.projectId;
+    }
+    for (const name in image.properties) {
+      if (!(name in target)) target[name] = image.properties[name];
     }
     return target;
   }
@@ -281,6 +285,23 @@ export class ImagesService {
       if (!current) throw new NotFoundError(`No image found with ID ${id}`);
       throw new ConflictError(
         `cannot transition from ${current.status} to ${to} in update (wanted from_state=${from})`,
+      );
+    }
+    const saved = await this.reload(id);
+    this.notifyUpdated(saved);
+    return saved;
+  }
+
+  /**
+   * Saves data columns (size, hashes) of an image that must still be in `status`, then
+   * image.update; a concurrent status change is a 409 as in transitionStatus.
+   */
+  async saveDataFields(id: string, status: ImageStatus, fields: ImageDataFields): Promise<ImageRecord> {
+    if (!(await this.repo.compareAndSetStatus(id, status, status, fields))) {
+      const current = await this.repo.findById(id);
+      if (!current) throw new NotFoundError(`No image found with ID ${id}`);
+      throw new ConflictError(
+        `cannot transition from ${current.status} to ${status} in update (wanted from_state=${status})`,
       );
     }
     const saved = await this.reload(id);

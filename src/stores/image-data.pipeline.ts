@@ -86,6 +86,10 @@ export async function storeImageData(
     : undefined;
   let size = 0;
   let virtualSize: number | null = null;
+  // The meter's own refusal (cap, quota, size, format) is the reason to report, not the store's
+  // "stream destroyed" that follows from it.
+  let refusal: Error | undefined;
+  const refuse = (err: Error) => (refusal ??= err);
 
   const meter = new Transform({
     // A few MiB between hashing and the store let both run at once; memory stays bounded.
@@ -93,13 +97,14 @@ export async function storeImageData(
     readableHighWaterMark: 4 * 1024 * 1024,
     transform(chunk: Buffer, _encoding, done) {
       size += chunk.length;
-      if (size > sizeCap) return done(sizeCapExceeded());
-      if (quota !== undefined && size > quota) return done(storageQuotaExceeded(size, quota));
-      if (expectedSize !== undefined && size > expectedSize) return done(sizeMismatch(expectedSize, size));
+      if (size > sizeCap) return done(refuse(sizeCapExceeded()));
+      if (quota !== undefined && size > quota) return done(refuse(storageQuotaExceeded(size, quota)));
+      if (expectedSize !== undefined && size > expectedSize)
+        return done(refuse(sizeMismatch(expectedSize, size)));
       try {
         inspector?.write(chunk);
       } catch (err) {
-        return done(err as Error);
+        return done(refuse(err as Error));
       }
       hasher.update(chunk).then(
         () => done(null, chunk),
@@ -107,12 +112,13 @@ export async function storeImageData(
       );
     },
     flush(done) {
-      if (expectedSize !== undefined && size !== expectedSize) return done(sizeMismatch(expectedSize, size));
+      if (expectedSize !== undefined && size !== expectedSize)
+        return done(refuse(sizeMismatch(expectedSize, size)));
       try {
         // Judged before the store commits, so a refused image is never published.
         if (inspector) virtualSize = judgeImageFormat(inspector.finish(), options.formats!, size);
       } catch (err) {
-        return done(err as Error);
+        return done(refuse(err as Error));
       }
       done();
     },
@@ -138,7 +144,7 @@ export async function storeImageData(
     detach();
     hasher.dispose();
     if (!meter.destroyed) meter.destroy();
-    throw err;
+    throw refusal ?? err;
   }
   detach();
   try {

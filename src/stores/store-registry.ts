@@ -163,6 +163,9 @@ export function buildStores(
   const section = asMapping(raw, 'stores');
   const stores: Store[] = [];
   const multiStore = 'enabled_backends' in section;
+  if ('delayed_delete' in section && typeof section.delayed_delete !== 'boolean') {
+    throw new ConfigError('GLINT_CONFIG: stores.delayed_delete must be true or false');
+  }
 
   if (multiStore) {
     const backends = asMapping(section.enabled_backends, 'stores.enabled_backends');
@@ -178,6 +181,7 @@ export function buildStores(
       if (
         key === 'enabled_backends' ||
         key === 'default_backend' ||
+        key === 'delayed_delete' ||
         key === STAGING_STORE ||
         key === TASKS_STORE
       )
@@ -213,7 +217,7 @@ export function buildStores(
     }
     const flat = Object.fromEntries(
       Object.entries(section).filter(
-        ([k]) => k !== 'default_store' && k !== STAGING_STORE && k !== TASKS_STORE,
+        ([k]) => k !== 'default_store' && k !== 'delayed_delete' && k !== STAGING_STORE && k !== TASKS_STORE,
       ),
     );
     const options = parseOptions<StoreOptions>(STORE_OPTION_CLASSES[type], flat, 'stores');

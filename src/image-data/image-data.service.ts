@@ -1,0 +1,433 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { OnModuleInit } from '@nestjs/common';
+import type { Readable } from 'node:stream';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import type { RequestContext } from '../auth/request-context.js';
+import {
+  ConflictError,
+  DomainError,
+  ForbiddenError,
+  GoneError,
+  InvalidError,
+  NotFoundError,
+  RangeNotSatisfiableError,
+  UnsupportedMediaTypeError,
+} from '../common/errors/domain-errors.js';
+import { Notifier } from '../notifications/notifier.js';
+import { ImagesService } from '../images/images.service.js';
+import { imagePayload } from '../images/image-record.js';
+import type { ImageRecord } from '../images/image-record.js';
+import { StoreRegistry } from '../stores/store-registry.js';
+import type { Store } from '../stores/store-registry.js';
+import { imageDataOptions } from '../stores/image-data.pipeline.js';
+import type { StoredImageData } from '../stores/image-data.pipeline.js';
+import { ImageLocationsRepository } from './image-locations.repository.js';
+import type { StoredLocation } from './image-locations.repository.js';
+import { parseStorageQuota } from './storage-quota.js';
+
+/** What an upload or stage request says about its body. */
+export interface DataRequest {
+  contentType: string | undefined;
+  /** x-openstack-image-size, raw. */
+  sizeHeader: string | undefined;
+  contentLength: string | undefined;
+  /** X-Image-Meta-Store. */
+  store: string | undefined;
+  body: Readable;
+  /** Fires when the client goes away before the body ended. */
+  signal: AbortSignal;
+}
+
+/** A resolved byte range of a download. */
+export interface ResolvedRange {
+  start: number;
+  end: number;
+}
+
+export interface Download {
+  /** undefined: no data (204). */
+  stream?: Readable;
+  size: number;
+  checksum: string | null;
+  range?: ResolvedRange;
+  /** Called when the response finished or broke, with the bytes that went out. */
+  done(bytesSent: number): void;
+}
+
+const OCTET_STREAM = 'application/octet-stream';
+
+function checkOctetStream(contentType: string | undefined): void {
+  const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
+  if (type !== OCTET_STREAM) {
+    throw new UnsupportedMediaTypeError(
+      `The request media type ${type || 'None'} is not supported by this server.`,
+    );
+  }
+}
+
+function expectedSize(req: DataRequest): number | undefined {
+  if (req.sizeHeader !== undefined) {
+    if (!/^\d+$/.test(req.sizeHeader.trim()))
+      throw new InvalidError('Invalid or missing image size in request headers.');
+    return Number(req.sizeHeader);
+  }
+  if (req.contentLength !== undefined && /^\d+$/.test(req.contentLength)) return Number(req.contentLength);
+  return undefined;
+}
+
+const RANGE_SPEC = /^bytes=(\d*)-(\d*)$/;
+const LEGACY_CONTENT_RANGE = /^bytes (\d+)-(\d+)\/(\d+|\*)$/;
+
+/** Glance's single-range reading of `Range` (or the legacy request `Content-Range`). */
+export function resolveRange(
+  rangeHeader: string | undefined,
+  contentRange: string | undefined,
+  size: number,
+): ResolvedRange | undefined {
+  const invalidStart = () =>
+    new RangeNotSatisfiableError(
+      `Invalid start position in Range header. Start position MUST be in the inclusive range [0, ${size - 1}].`,
+      { detail: true },
+    );
+  if (rangeHeader !== undefined) {
+    if (rangeHeader.includes(',')) {
+      throw new InvalidError(
+        'Requests with multiple ranges are not supported in Glance. You may make multiple single-range requests instead.',
+      );
+    }
+    const m = RANGE_SPEC.exec(rangeHeader.trim());
+    if (!m || (m[1] === '' && m[2] === ''))
+      throw new RangeNotSatisfiableError('Invalid Range header.', { detail: true });
+    if (m[1] === '') {
+      const suffix = Number(m[2]);
+      if (suffix === 0 || size === 0) throw invalidStart();
+      return { start: Math.max(size - suffix, 0), end: size - 1 };
+    }
+    const start = Number(m[1]);
+    const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+    if (start >= size || end < start) throw invalidStart();
+    return { start, end };
+  }
+  if (contentRange !== undefined) {
+    const m = LEGACY_CONTENT_RANGE.exec(contentRange.trim());
+    if (!m) throw new RangeNotSatisfiableError('Invalid Content-Range header.', { detail: true });
+    const start = Number(m[1]);
+    const end = Math.min(Number(m[2]), size - 1);
+    if (start >= size || end < start) throw invalidStart();
+    return { start, end };
+  }
+  return undefined;
+}
+
+/**
+ * Image data: upload (PUT /file), download (GET /file), staging (PUT /stage), removal from one
+ * store, and the removal of an image's data when the image is deleted. Records and their rules
+ * belong to ImagesService; bytes go through the store registry's streaming pipeline.
+ */
+@Injectable()
+export class ImageDataService implements OnModuleInit {
+  private readonly logger = new Logger('ImageData');
+  private readonly storageQuota: number | undefined;
+
+  constructor(
+    private readonly images: ImagesService,
+    private readonly stores: StoreRegistry,
+    private readonly locations: ImageLocationsRepository,
+    private readonly notifier: Notifier,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.storageQuota = parseStorageQuota(config.glance.user_storage_quota);
+  }
+
+  onModuleInit(): void {
+    this.images.registerDeleteHook((image) => this.removeAllData(image));
+  }
+
+  /** Store ids shown in an image's `stores` field and the OpenStack-image-store-ids header. */
+  storeIds(): string[] {
+    return this.stores.multiStore ? this.stores.list().map((s) => s.id) : [];
+  }
+
+  // ---- upload --------------------------------------------------------------------------------
+
+  async upload(ctx: RequestContext, id: string, req: DataRequest): Promise<void> {
+    checkOctetStream(req.contentType);
+    const size = expectedSize(req);
+    const image = await this.images.getForAction(ctx, id, 'upload_image');
+    if (image.status !== 'queued') {
+      throw new ConflictError(`Image status transition from ${image.status} to saving is not allowed`);
+    }
+    const store = this.stores.storeForWrite(req.store);
+    const saving = await this.images.transitionStatus(image.id, 'queued', 'saving');
+    this.notifier.notify('image.prepare', this.importPayload(saving, store));
+
+    let stored: StoredImageData;
+    try {
+      stored = await this.stores.storeImageData(req.body, store, {
+        ...imageDataOptions(this.config.glance, {
+          id: image.id,
+          disk_format: image.diskFormat,
+          container_format: image.containerFormat,
+        }),
+        expectedSize: size,
+        storageQuotaRemaining: await this.quotaRemaining(image.owner),
+        signal: req.signal,
+      });
+    } catch (err) {
+      await this.failUpload(image, err);
+      throw err;
+    }
+
+    try {
+      await this.locations.add(image.id, { url: stored.location, metadata: stored.metadata });
+      const uploaded: ImageRecord = {
+        ...saving,
+        size: stored.size,
+        virtualSize: stored.virtualSize,
+        checksum: stored.checksum,
+        osHashAlgo: stored.osHashAlgo,
+        osHashValue: stored.osHashValue,
+      };
+      this.notifier.notify('image.upload', this.importPayload(uploaded));
+      this.notifier.notify('image.activate', imagePayload({ ...uploaded, status: 'active' }));
+      await this.images.transitionStatus(image.id, 'saving', 'active', {
+        size: stored.size,
+        virtualSize: stored.virtualSize,
+        checksum: stored.checksum,
+        osHashAlgo: stored.osHashAlgo,
+        osHashValue: stored.osHashValue,
+      });
+    } catch (err) {
+      // The image went away (or changed status) while its data was written: keep nothing.
+      await this.stores.delete({ url: stored.location, metadata: stored.metadata }).catch(() => undefined);
+      const current = await this.images.findById(image.id);
+      if (!current) {
+        throw new GoneError(
+          `Image ${image.id} could not be found after upload. The image may have been deleted during the upload.`,
+        );
+      }
+      await this.forgetLocation(image.id, stored.location);
+      await this.failUpload(current, err);
+      throw err;
+    }
+  }
+
+  /** Puts a failed upload's image back to queued, as Glance v2 does (never `killed`). */
+  private async failUpload(image: ImageRecord, err: unknown): Promise<void> {
+    const reason = err instanceof Error ? err.message : String(err);
+    this.notifier.notify(
+      'image.upload',
+      `Failed to upload image data for image ${image.id} due to internal error: ${reason}`,
+      'ERROR',
+    );
+    await this.images.transitionStatus(image.id, 'saving', 'queued').catch((e: Error) => {
+      if (!(e instanceof DomainError)) this.logger.error(`could not requeue image ${image.id}: ${e.message}`);
+    });
+  }
+
+  private async forgetLocation(imageId: string, url: string): Promise<void> {
+    for (const l of await this.locations.listAll(imageId))
+      if (l.url === url) await this.locations.remove(l.id);
+  }
+
+  private async quotaRemaining(owner: string | null): Promise<number | undefined> {
+    if (this.storageQuota === undefined) return undefined;
+    return this.storageQuota - (await this.locations.projectUsage(owner));
+  }
+
+  /** Payload of image.prepare/image.upload: the image plus Glance's import bookkeeping. */
+  private importPayload(image: ImageRecord, store?: Store): Record<string, unknown> {
+    const list = (name: string) =>
+      (image.properties[name] ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+    return {
+      ...imagePayload(image),
+      os_glance_importing_to_stores: list('os_glance_importing_to_stores'),
+      os_glance_failed_import: list('os_glance_failed_import'),
+      ...(store && this.stores.multiStore ? { backend: store.id } : {}),
+    };
+  }
+
+  // ---- download ------------------------------------------------------------------------------
+
+  async download(
+    ctx: RequestContext,
+    id: string,
+    rangeHeader: string | undefined,
+    contentRange: string | undefined,
+  ): Promise<Download> {
+    const image = await this.images.getVisible(ctx, id);
+    this.images.authorize(ctx, image, 'download_image');
+    if (image.status === 'deactivated' && !ctx.isAdmin) {
+      throw new ForbiddenError('The requested image has been deactivated. Image data download is forbidden.');
+    }
+    const nothing: Download = { size: 0, checksum: null, done: () => undefined };
+    if (image.status !== 'active' && image.status !== 'deactivated') return nothing;
+    const locations = this.stores.readOrder(await this.locations.list(image.id));
+    if (!locations.length || image.size === null) return nothing;
+    const size = image.size;
+    const range = resolveRange(rangeHeader, contentRange, size);
+
+    let lastError: unknown;
+    for (const location of locations) {
+      try {
+        const read = await this.stores.read(
+          location,
+          range ? { offset: range.start, length: range.end - range.start + 1 } : undefined,
+        );
+        const expected = range ? range.end - range.start + 1 : size;
+        return {
+          stream: read.stream,
+          size,
+          checksum: image.checksum,
+          range,
+          done: (bytesSent) => this.sent(ctx, image, bytesSent, expected),
+        };
+      } catch (err) {
+        lastError = err;
+        this.logger.warn(
+          `location ${location.url} of image ${image.id} unreadable: ${(err as Error).message}`,
+        );
+      }
+    }
+    // Every copy is gone: Glance answers 204 when the backend object is missing.
+    if (lastError instanceof NotFoundError) return nothing;
+    throw lastError;
+  }
+
+  private sent(ctx: RequestContext, image: ImageRecord, bytesSent: number, expected: number): void {
+    this.notifier.notify(
+      'image.send',
+      {
+        bytes_sent: bytesSent,
+        image_id: image.id,
+        owner_id: image.owner,
+        receiver_tenant_id: ctx.projectId,
+        receiver_user_id: ctx.userId,
+      },
+      bytesSent === expected ? 'INFO' : 'ERROR',
+    );
+  }
+
+  // ---- staging (glance-direct) ---------------------------------------------------------------
+
+  async stage(ctx: RequestContext, id: string, req: DataRequest): Promise<void> {
+    if (!this.config.glance.enabled_import_methods.includes('glance-direct')) {
+      throw new NotFoundError("'glance-direct' method is not available at this site.");
+    }
+    checkOctetStream(req.contentType);
+    const size = expectedSize(req);
+    const image = await this.images.getForAction(ctx, id, 'modify_image');
+    if (image.status !== 'queued') {
+      throw new ConflictError(`Image status transition from ${image.status} to uploading is not allowed`);
+    }
+    await this.images.transitionStatus(image.id, 'queued', 'uploading');
+    const staging = this.stores.staging;
+    let stored: StoredImageData;
+    try {
+      stored = await this.stores.storeImageData(req.body, staging, {
+        ...imageDataOptions(
+          this.config.glance,
+          { id: image.id, disk_format: null, container_format: null },
+          false,
+        ),
+        expectedSize: size,
+        signal: req.signal,
+      });
+    } catch (err) {
+      await this.images.transitionStatus(image.id, 'uploading', 'queued').catch(() => undefined);
+      throw err;
+    }
+    try {
+      await this.locations.add(image.id, { url: stored.location, metadata: stored.metadata }, 'staged');
+      await this.images.saveDataFields(image.id, 'uploading', { size: stored.size });
+    } catch (err) {
+      await this.stores.delete({ url: stored.location, metadata: stored.metadata }).catch(() => undefined);
+      await this.forgetLocation(image.id, stored.location);
+      if (!(await this.images.findById(image.id))) {
+        throw new GoneError(
+          `Image ${image.id} could not be found after upload. The image may have been deleted during the upload.`,
+        );
+      }
+      await this.images.transitionStatus(image.id, 'uploading', 'queued').catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** The staged data of an image (glance-direct import reads it). */
+  stagedLocations(imageId: string): Promise<StoredLocation[]> {
+    return this.locations.list(imageId, 'staged');
+  }
+
+  // ---- removal -------------------------------------------------------------------------------
+
+  /** DELETE /v2/stores/{store}/{image}: every check in Glance's order. */
+  async deleteFromStore(ctx: RequestContext, storeId: string, id: string): Promise<void> {
+    if (!this.stores.multiStore) throw new NotFoundError('');
+    const store = this.stores.availableStore(storeId);
+    const notFound = `Failed to find image ${id}`;
+    const image = await this.images.getVisible(ctx, id, notFound);
+    this.images.authorize(ctx, image, 'get_image_location', notFound);
+    this.images.authorize(ctx, image, 'delete_image_location', notFound);
+    if (image.status !== 'active') {
+      throw new ConflictError(
+        "It's not allowed to remove image data from store if image status is not 'active'",
+      );
+    }
+    const locations = await this.locations.list(image.id);
+    if (locations.length === 1) {
+      throw new ForbiddenError(
+        'Cannot delete image data from the only store containing it. Consider deleting the image instead.',
+      );
+    }
+    const inStore = locations.filter((l) => this.stores.storeOf(l).id === store.id);
+    if (!inStore.length) throw new NotFoundError(`Image ${image.id} is not stored in store ${store.id}.`);
+    for (const location of inStore) {
+      await this.stores.delete(location).catch((err: unknown) => {
+        if (!(err instanceof NotFoundError)) throw err;
+      });
+      await this.locations.remove(location.id);
+    }
+    const saved = await this.images.findById(image.id);
+    if (saved) this.images.notifyUpdated(saved);
+  }
+
+  /**
+   * Before an image is marked deleted: its data goes from every store (or, with the store option
+   * delayed_delete, is kept as pending_delete for the scrubber), and staged data goes too.
+   */
+  private async removeAllData(image: ImageRecord): Promise<void> {
+    for (const location of await this.locations.listAll(image.id)) {
+      if (location.status === 'pending_delete') continue;
+      if (location.status === 'active' && this.delayedDelete()) {
+        await this.locations.setStatus(location.id, 'pending_delete');
+        continue;
+      }
+      await this.stores.delete(location).catch((err: unknown) => {
+        if (!(err instanceof NotFoundError)) throw err;
+      });
+      await this.locations.remove(location.id);
+    }
+  }
+
+  private delayedDelete(): boolean {
+    const stores = this.config.glance.stores as { delayed_delete?: unknown } | undefined;
+    return stores?.delayed_delete === true;
+  }
+
+  /** The scrubber: removes the data of deleted images kept by delayed_delete. Returns the count. */
+  async scrub(batch = 100): Promise<number> {
+    let removed = 0;
+    for (const location of await this.locations.pendingDelete(batch)) {
+      await this.stores.delete(location).catch((err: unknown) => {
+        if (!(err instanceof NotFoundError)) throw err;
+      });
+      await this.locations.remove(location.id);
+      removed++;
+    }
+    return removed;
+  }
+}

@@ -1,0 +1,98 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { ImageLocation } from '../stores/store-registry.js';
+
+/** A location row: where one copy of an image's data lives. */
+export interface StoredLocation extends ImageLocation {
+  id: string;
+  status: LocationStatus;
+}
+
+/**
+ * `active`: data an image serves; `staged`: glance-direct data waiting for import;
+ * `pending_delete`: data of a deleted image kept for the scrubber (delayed_delete).
+ */
+export type LocationStatus = 'active' | 'staged' | 'pending_delete';
+
+interface LocationRow {
+  id: string;
+  url: string;
+  metadata: Record<string, unknown> | string;
+  status: LocationStatus;
+}
+
+function toLocation(row: LocationRow): StoredLocation {
+  const metadata =
+    typeof row.metadata === 'string' ? (JSON.parse(row.metadata) as Record<string, unknown>) : row.metadata;
+  return { id: String(row.id), url: row.url, metadata, status: row.status };
+}
+
+@Injectable()
+export class ImageLocationsRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async list(imageId: string, status: LocationStatus = 'active'): Promise<StoredLocation[]> {
+    const rows: LocationRow[] = await this.dataSource.query(
+      `SELECT id, url, metadata, status FROM image_locations
+       WHERE image_id = $1::uuid AND status = $2::varchar ORDER BY position, id`,
+      [imageId, status],
+    );
+    return rows.map(toLocation);
+  }
+
+  /** Every location of an image whatever its state (image delete removes them all). */
+  async listAll(imageId: string): Promise<StoredLocation[]> {
+    const rows: LocationRow[] = await this.dataSource.query(
+      `SELECT id, url, metadata, status FROM image_locations WHERE image_id = $1::uuid ORDER BY position, id`,
+      [imageId],
+    );
+    return rows.map(toLocation);
+  }
+
+  async add(imageId: string, location: ImageLocation, status: LocationStatus = 'active'): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO image_locations (image_id, url, metadata, status, position)
+       SELECT $1::uuid, $2::text, $3::jsonb, $4::varchar,
+              coalesce((SELECT max(position) + 1 FROM image_locations WHERE image_id = $1::uuid), 0)`,
+      [imageId, location.url, JSON.stringify(location.metadata), status],
+    );
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.dataSource.query(`DELETE FROM image_locations WHERE id = $1::bigint`, [id]);
+  }
+
+  async setStatus(id: string, status: LocationStatus): Promise<void> {
+    await this.dataSource.query(`UPDATE image_locations SET status = $2::varchar WHERE id = $1::bigint`, [
+      id,
+      status,
+    ]);
+  }
+
+  /** Locations the scrubber may remove: their image is deleted and the data was kept for it. */
+  async pendingDelete(limit: number): Promise<StoredLocation[]> {
+    const rows: LocationRow[] = await this.dataSource.query(
+      `SELECT l.id, l.url, l.metadata, l.status FROM image_locations l JOIN images i ON i.id = l.image_id
+       WHERE l.status = 'pending_delete' AND i.deleted = true ORDER BY l.id LIMIT $1::int`,
+      [limit],
+    );
+    return rows.map(toLocation);
+  }
+
+  /**
+   * Bytes a project stores, as Glance's legacy user_storage_quota counts them: size times the
+   * number of locations, over images not deleted, killed or pending delete.
+   */
+  async projectUsage(owner: string | null): Promise<number> {
+    const [row]: Array<{ used: string | null }> = await this.dataSource.query(
+      `SELECT sum(coalesce(i.size, 0) * (SELECT count(*) FROM image_locations l
+                                          WHERE l.image_id = i.id AND l.status = 'active')) AS used
+       FROM images i
+       WHERE i.owner IS NOT DISTINCT FROM $1::varchar AND i.deleted = false
+         AND i.status NOT IN ('killed', 'deleted', 'pending_delete')`,
+      [owner],
+    );
+    return Number(row?.used ?? 0);
+  }
+}
