@@ -5,6 +5,7 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
+  IsNumber,
   IsOptional,
   IsString,
   Matches,
@@ -37,6 +38,24 @@ export class EnvironmentVariables {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) GLINT_LOG_LEVEL = 'info';
   /** Largest JSON request body accepted, in bytes. */
   @IsInt() @Min(1024) GLINT_MAX_BODY_BYTES = 1_048_576;
+  /** Tasks this process runs at once; 0 makes it an API-only node that queues tasks for others. */
+  @IsInt() @Min(0) GLINT_TASK_CONCURRENCY = 2;
+  /** How often an idle worker looks for queued tasks (seconds). */
+  @IsNumber() @Min(0.5) GLINT_TASK_POLL_SECONDS = 2;
+  /** A running task whose worker has not signalled for this long is retried or failed (seconds). */
+  @IsInt() @Min(10) GLINT_TASK_HEARTBEAT_SECONDS = 30;
+  /** How often the executor looks for tasks whose worker died (seconds). */
+  @IsInt() @Min(1) GLINT_TASK_SUPERVISE_SECONDS = 60;
+  /** Longest one attempt of a task may run before it is retried or failed (seconds). */
+  @IsInt() @Min(1) GLINT_TASK_MAX_RUNTIME_SECONDS = 86_400;
+}
+
+export interface TaskExecutorConfig {
+  concurrency: number;
+  pollSeconds: number;
+  heartbeatSeconds: number;
+  superviseSeconds: number;
+  maxRuntimeSeconds: number;
 }
 
 export interface DatabaseConfig {
@@ -61,6 +80,7 @@ export interface AppConfig {
   logLevel: string;
   maxBodyBytes: number;
   database: DatabaseConfig;
+  tasks: TaskExecutorConfig;
   glance: GlanceOptions;
   /** The path of the structured settings file, when one was given. */
   configFile?: string;
@@ -81,6 +101,11 @@ const NUMERIC_ENV = new Set([
   'GLINT_DB_POOL_SIZE',
   'GLINT_DB_ACQUIRE_TIMEOUT_MS',
   'GLINT_MAX_BODY_BYTES',
+  'GLINT_TASK_CONCURRENCY',
+  'GLINT_TASK_POLL_SECONDS',
+  'GLINT_TASK_HEARTBEAT_SECONDS',
+  'GLINT_TASK_SUPERVISE_SECONDS',
+  'GLINT_TASK_MAX_RUNTIME_SECONDS',
 ]);
 const BOOLEAN_ENV = new Set(['GLINT_ALLOW_INSECURE_NOAUTH', 'GLINT_DB_MIGRATE']);
 
@@ -98,7 +123,7 @@ function coerceEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   for (const key of known) {
     const raw = env[key];
     if (raw === undefined || raw === '') continue;
-    if (NUMERIC_ENV.has(key)) out[key] = /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
+    if (NUMERIC_ENV.has(key)) out[key] = /^-?\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : raw;
     else if (BOOLEAN_ENV.has(key)) out[key] = BOOLEANS[raw.trim().toLowerCase()] ?? raw;
     else out[key] = raw;
   }
@@ -165,6 +190,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       migrate: vars.GLINT_DB_MIGRATE,
       poolSize: vars.GLINT_DB_POOL_SIZE,
       acquireTimeoutMs: vars.GLINT_DB_ACQUIRE_TIMEOUT_MS,
+    },
+    tasks: {
+      concurrency: vars.GLINT_TASK_CONCURRENCY,
+      pollSeconds: vars.GLINT_TASK_POLL_SECONDS,
+      heartbeatSeconds: vars.GLINT_TASK_HEARTBEAT_SECONDS,
+      superviseSeconds: vars.GLINT_TASK_SUPERVISE_SECONDS,
+      maxRuntimeSeconds: vars.GLINT_TASK_MAX_RUNTIME_SECONDS,
     },
     glance,
     configFile,
