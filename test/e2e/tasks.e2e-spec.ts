@@ -222,7 +222,10 @@ describe('tasks API (default policy)', () => {
       const seen = new Set<string>();
       let url: string | undefined = '/v2/tasks?limit=1&sort_key=status';
       while (url) {
-        const page = await t.http.get(url).set(ADMIN).expect(200);
+        const page: { body: { tasks: Array<{ id: string }>; next?: string } } = await t.http
+          .get(url)
+          .set(ADMIN)
+          .expect(200);
         page.body.tasks.forEach((x: { id: string }) => seen.add(x.id));
         url = page.body.next;
       }

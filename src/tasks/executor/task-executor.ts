@@ -164,7 +164,11 @@ export class TaskExecutor implements OnApplicationBootstrap, OnModuleDestroy {
       try {
         result = (await handler.run(ctx)) ?? null;
       } catch (err) {
-        if (this.stopping && controller.signal.aborted) throw new ShuttingDown('stopped while running');
+        // Stopped by this process's shutdown, or the job's claim was lost (expired, taken over):
+        // the task's fate is the job's next attempt's to decide, not this worker's.
+        if (controller.signal.aborted && (this.stopping || jobSignal.aborted)) {
+          throw new ShuttingDown('the run was cut short');
+        }
         await progress.flush();
         await this.finish(await this.lifecycle.fail(task.id, failureMessage(err)));
         return;
