@@ -83,9 +83,9 @@ export class TaskExecutor implements OnApplicationBootstrap, OnModuleDestroy {
     if (cfg.concurrency === 0) return;
     const work = { batchSize: 1, localConcurrency: cfg.concurrency, pollingIntervalSeconds: cfg.pollSeconds };
     this.workerIds.push(await boss.work<TaskJob>(QUEUE, work, ([job]) => this.runJob(job)));
-    this.workerIds.push(
-      await boss.work<TaskJob>(DEAD_QUEUE, { ...work, localConcurrency: 1 }, ([job]) => this.buryJob(job)),
-    );
+    // Dead-lettered jobs are rare and not urgent: one slow poller is enough.
+    const dead = { ...work, localConcurrency: 1, pollingIntervalSeconds: Math.max(30, cfg.pollSeconds) };
+    this.workerIds.push(await boss.work<TaskJob>(DEAD_QUEUE, dead, ([job]) => this.buryJob(job)));
     await this.requeuePending();
   }
 
@@ -101,6 +101,7 @@ export class TaskExecutor implements OnApplicationBootstrap, OnModuleDestroy {
   private async requeuePending(): Promise<void> {
     const ids = await this.lifecycle.pendingIds(RECOVERY_BATCH);
     for (const id of ids) await this.boss!.send(QUEUE, { taskId: id } satisfies TaskJob, { id });
+    if (ids.length) for (const id of this.workerIds) this.boss!.notifyWorker(id);
   }
 
   async onModuleDestroy(): Promise<void> {
