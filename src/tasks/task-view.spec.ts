@@ -51,6 +51,8 @@ describe('task views', () => {
       deleted: false,
       image_id: null,
       result: null,
+      progress_bytes: 15728640,
+      progress_total: null,
     });
   });
 

@@ -93,11 +93,16 @@ export interface ImageTaskRow {
   updated_at: string | null;
   deleted_at: string | null;
   deleted: boolean;
+  /** Glint's addition: bytes done so far by a task that reports progress, else null. */
+  progress_bytes: number | null;
+  /** Glint's addition: bytes expected in all, when known. */
+  progress_total: number | null;
 }
 
 /**
  * `GET /v2/images/{id}/tasks` returns Glance's database rows as they are, so the format differs
  * from the tasks API: microsecond timestamps without a zone, nulls kept, `deleted` included.
+ * Glint's byte-progress columns come last, an addition clients that do not know them ignore.
  */
 export function toImageTaskRow(task: TaskEntity): ImageTaskRow {
   return {
@@ -116,6 +121,8 @@ export function toImageTaskRow(task: TaskEntity): ImageTaskRow {
     updated_at: rowTime(task.updatedAt),
     deleted_at: rowTime(task.deletedAt),
     deleted: task.deleted,
+    progress_bytes: task.progressBytes === null ? null : Number(task.progressBytes),
+    progress_total: task.progressTotal === null ? null : Number(task.progressTotal),
   };
 }
 

@@ -387,6 +387,8 @@ describe('tasks API (default policy)', () => {
           'type',
           'updated_at',
           'user_id',
+          'progress_bytes',
+          'progress_total',
         ].sort(),
       );
       expect(tasks[0]).toMatchObject({
@@ -396,6 +398,8 @@ describe('tasks API (default policy)', () => {
         deleted: false,
         deleted_at: null,
         result: { image_id: image },
+        progress_bytes: 1024,
+        progress_total: 1024,
       });
       expect(tasks[0].created_at).toMatch(ROW_TIME);
       expect(tasks[0].expires_at).toMatch(ROW_TIME);
