@@ -7,6 +7,7 @@ import { ForbiddenError, InvalidError, NotFoundError } from '../common/errors/do
 import { Notifier } from '../notifications/notifier.js';
 import { PolicyService } from '../policy/policy.service.js';
 import { TaskExecutor } from './executor/task-executor.js';
+import { TaskLifecycle } from './task-lifecycle.service.js';
 import { passesImportFilter } from './import-uri-filter.js';
 import { pyStr } from './py-repr.js';
 import { TaskEntity, TASK_STATUSES } from './task.entity.js';
@@ -58,6 +59,7 @@ export class TasksService {
   constructor(
     private readonly repo: TasksRepository,
     private readonly executor: TaskExecutor,
+    private readonly lifecycle: TaskLifecycle,
     private readonly policy: PolicyService,
     private readonly notifier: Notifier,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -221,6 +223,25 @@ export class TasksService {
     const task = uuid ? await this.repo.findLive(uuid, new Date()) : null;
     if (!task || !this.visible(ctx, task)) throw new NotFoundError(`Could not find task ${id}`);
     return toTaskDocument(task);
+  }
+
+  /** A task by id whatever its state or owner, for internal checks (e.g. a stale import lock). */
+  findTask(id: string): Promise<TaskEntity | null> {
+    const uuid = canonicalUuid(id);
+    return uuid ? this.lifecycle.find(uuid) : Promise.resolve(null);
+  }
+
+  /**
+   * Fails a pending or running task from outside its worker, e.g. when a stale import lock is
+   * taken over ("Expired lock preempted"). Null when the task had already finished.
+   */
+  async failTask(id: string, message: string): Promise<TaskEntity | null> {
+    const task = await this.lifecycle.fail(id, message);
+    if (!task) return null;
+    this.lifecycle.ran(task);
+    // A handler running it in this process stops; one elsewhere finds its updates refused.
+    this.executor.abortLocal(task.id, message);
+    return task;
   }
 
   /**

@@ -419,7 +419,16 @@ describe('tasks API (tasks open to members, tasks expire at once)', () => {
     writeFileSync(file, "policy:\n  tasks_api_access: 'role:member'\ntask:\n  task_time_to_live: 0\n");
     t = await startTestApp({ GLINT_AUTH: 'trusted', GLINT_TASK_POLL_SECONDS: '0.5' }, file, {
       beforeInit: (app) => {
-        app.get(TaskHandlerRegistry).register('api_image_import', () => new Promise(() => undefined));
+        // Runs until told to stop.
+        app
+          .get(TaskHandlerRegistry)
+          .register(
+            'api_image_import',
+            (ctx) =>
+              new Promise((_, reject) =>
+                ctx.signal.addEventListener('abort', () => reject(new Error('stopped'))),
+              ),
+          );
       },
     });
   });
@@ -447,6 +456,24 @@ describe('tasks API (tasks open to members, tasks expire at once)', () => {
     expect(own.body.tasks.map((x: { id: string }) => x.id)).toContain(mine.body.id);
     const marker = await t.http.get(`/v2/tasks?marker=${mine.body.id}`).set(MEMBER_P2).expect(403);
     expect(marker.text).toContain(`Forbidding request, task ${mine.body.id} is not visible`);
+  });
+
+  it('lets another feature fail a running task (a preempted import lock)', async () => {
+    const res = await t.http
+      .post('/v2/tasks')
+      .set(MEMBER_P1)
+      .send({ type: 'api_image_import', input: { image_id: 'i2' } })
+      .expect(201);
+    const service = t.app.get(TasksService);
+    const deadline = Date.now() + 20_000;
+    while ((await service.findTask(res.body.id))?.status !== 'processing') {
+      if (Date.now() > deadline) throw new Error('task never started');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const failed = await service.failTask(res.body.id, 'Expired lock preempted');
+    expect(failed).toMatchObject({ status: 'failure', message: 'Expired lock preempted' });
+    expect(await service.failTask(res.body.id, 'again')).toBeNull();
+    expect(await service.findTask('not-a-uuid')).toBeNull();
   });
 
   it('makes a finished task disappear from every read once it expires', async () => {

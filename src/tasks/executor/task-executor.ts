@@ -97,6 +97,11 @@ export class TaskExecutor implements OnApplicationBootstrap, OnModuleDestroy {
     for (const id of this.workerIds) this.boss!.notifyWorker(id);
   }
 
+  /** Tells a handler running the task in this process to stop (the task was ended from elsewhere). */
+  abortLocal(taskId: string, reason: string): void {
+    this.running.get(taskId)?.abort(new Error(reason));
+  }
+
   /** A task stored as pending whose job never made it (the process died in between) is queued again. */
   private async requeuePending(): Promise<void> {
     const ids = await this.lifecycle.pendingIds(RECOVERY_BATCH);
