@@ -32,7 +32,11 @@ export function buildOpenApiDocument(app: NestExpressApplication): OpenAPIObject
  */
 export async function createApp(
   config: AppConfig,
-  options: { preview?: boolean } = {},
+  options: {
+    preview?: boolean;
+    /** Runs after the providers exist and before lifecycle hooks (tests register task handlers here). */
+    beforeInit?: (app: NestExpressApplication) => void | Promise<void>;
+  } = {},
 ): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     bodyParser: false,
@@ -53,6 +57,7 @@ export async function createApp(
   });
   app.enableShutdownHooks();
   if (!options.preview) {
+    await options.beforeInit?.(app);
     await app.init();
     const router = (
       app.getHttpAdapter().getInstance() as unknown as {

@@ -3,6 +3,7 @@ import { DiscoveryModule } from './discovery/discovery.module.js';
 import { ImagesModule } from './images/images.module.js';
 import { ImageDataModule } from './image-data/image-data.module.js';
 import { StoresModule } from './stores/stores.module.js';
+import { TasksModule } from './tasks/tasks.module.js';
 
 /** The API's feature modules (images, members, tasks, stores…), in the order they are mounted. */
 export const FEATURE_MODULES: Array<Type | DynamicModule> = [
@@ -10,4 +11,5 @@ export const FEATURE_MODULES: Array<Type | DynamicModule> = [
   ImagesModule,
   StoresModule,
   ImageDataModule,
+  TasksModule,
 ];

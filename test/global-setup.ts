@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { DataSource } from 'typeorm';
 import { embeddedDataSourceOptions, openEmbedded } from '../src/database/data-source.js';
+import { prepareJobSchema } from '../src/tasks/executor/job-queue.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -23,6 +24,7 @@ export default async function setup(project: TestProject): Promise<() => void> {
   const dataSource = new DataSource(embeddedDataSourceOptions(db, 30_000, false).options);
   await dataSource.initialize();
   await dataSource.runMigrations();
+  await prepareJobSchema(db);
   const dump = await db.dumpDataDir('gzip');
   writeFileSync(snapshot, Buffer.from(await dump.arrayBuffer()));
   await dataSource.destroy();

@@ -5,6 +5,7 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
+  IsNumber,
   IsOptional,
   IsString,
   Matches,
@@ -45,6 +46,24 @@ export class EnvironmentVariables {
   @IsInt() @Min(1) GLINT_NOTIFY_MAX_PENDING = 10_000;
   /** How long an undeliverable notification is retried before it is dropped, in ms. */
   @IsInt() @Min(0) GLINT_NOTIFY_RETRY_MS = 300_000;
+  /** Tasks this process runs at once; 0 makes it an API-only node that queues tasks for others. */
+  @IsInt() @Min(0) GLINT_TASK_CONCURRENCY = 2;
+  /** How often an idle worker looks for queued tasks (seconds). */
+  @IsNumber() @Min(0.5) GLINT_TASK_POLL_SECONDS = 2;
+  /** A running task whose worker has not signalled for this long is retried or failed (seconds). */
+  @IsInt() @Min(10) GLINT_TASK_HEARTBEAT_SECONDS = 30;
+  /** How often the executor looks for tasks whose worker died (seconds). */
+  @IsInt() @Min(1) GLINT_TASK_SUPERVISE_SECONDS = 60;
+  /** Longest one attempt of a task may run before it is retried or failed (seconds). */
+  @IsInt() @Min(1) GLINT_TASK_MAX_RUNTIME_SECONDS = 86_400;
+}
+
+export interface TaskExecutorConfig {
+  concurrency: number;
+  pollSeconds: number;
+  heartbeatSeconds: number;
+  superviseSeconds: number;
+  maxRuntimeSeconds: number;
 }
 
 export interface NotifyConfig {
@@ -76,6 +95,7 @@ export interface AppConfig {
   maxBodyBytes: number;
   database: DatabaseConfig;
   notify: NotifyConfig;
+  tasks: TaskExecutorConfig;
   glance: GlanceOptions;
   /** The path of the structured settings file, when one was given. */
   configFile?: string;
@@ -98,6 +118,11 @@ const NUMERIC_ENV = new Set([
   'GLINT_MAX_BODY_BYTES',
   'GLINT_NOTIFY_MAX_PENDING',
   'GLINT_NOTIFY_RETRY_MS',
+  'GLINT_TASK_CONCURRENCY',
+  'GLINT_TASK_POLL_SECONDS',
+  'GLINT_TASK_HEARTBEAT_SECONDS',
+  'GLINT_TASK_SUPERVISE_SECONDS',
+  'GLINT_TASK_MAX_RUNTIME_SECONDS',
 ]);
 const BOOLEAN_ENV = new Set(['GLINT_ALLOW_INSECURE_NOAUTH', 'GLINT_DB_MIGRATE']);
 
@@ -191,6 +216,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       acquireTimeoutMs: vars.GLINT_DB_ACQUIRE_TIMEOUT_MS,
     },
     notify: { sinks, maxPending: vars.GLINT_NOTIFY_MAX_PENDING, retryMs: vars.GLINT_NOTIFY_RETRY_MS },
+    tasks: {
+      concurrency: vars.GLINT_TASK_CONCURRENCY,
+      pollSeconds: vars.GLINT_TASK_POLL_SECONDS,
+      heartbeatSeconds: vars.GLINT_TASK_HEARTBEAT_SECONDS,
+      superviseSeconds: vars.GLINT_TASK_SUPERVISE_SECONDS,
+      maxRuntimeSeconds: vars.GLINT_TASK_MAX_RUNTIME_SECONDS,
+    },
     glance,
     configFile,
   };

@@ -38,6 +38,28 @@ async function freshPostgresDatabase(baseUrl: string): Promise<{ url: string; dr
   };
 }
 
+export interface TestAppOptions {
+  /**
+   * Share a database with other apps: this PostgreSQL URL is used as it is (not created, not
+   * dropped). Several apps on one URL act as several processes of one deployment.
+   */
+  databaseUrl?: string;
+  /**
+   * Keep data here instead of a fresh temp dir, and (without DATABASE_URL) open the embedded
+   * database on disk under it instead of the in-memory snapshot: a later app given the same
+   * dir sees the same database, as a restarted process would. The dir is not deleted on close.
+   */
+  dataDir?: string;
+  /** Runs before the app's lifecycle hooks, e.g. to register task handlers. */
+  beforeInit?: (app: NestExpressApplication) => void | Promise<void>;
+}
+
+/** A fresh PostgreSQL database that the caller owns (for apps sharing it via `databaseUrl`). */
+export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> } | undefined> {
+  const baseUrl = process.env.DATABASE_URL;
+  return baseUrl ? freshPostgresDatabase(baseUrl) : undefined;
+}
+
 /**
  * Starts Glint in-process with its real wiring: migrations on a real database (PostgreSQL when
  * DATABASE_URL is set, else the embedded one from the suite's snapshot) and temp-dir data.
@@ -45,19 +67,25 @@ async function freshPostgresDatabase(baseUrl: string): Promise<{ url: string; dr
 export async function startTestApp(
   env: Record<string, string> = {},
   glanceConfigFile?: string,
+  options: TestAppOptions = {},
 ): Promise<TestApp> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'glint-app-'));
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'glint-app-'));
   const baseUrl = process.env.DATABASE_URL;
-  const database = baseUrl ? await freshPostgresDatabase(baseUrl) : undefined;
+  const database = options.databaseUrl
+    ? undefined
+    : baseUrl
+      ? await freshPostgresDatabase(baseUrl)
+      : undefined;
+  const url = options.databaseUrl ?? database?.url;
   const config = loadConfig({
     GLINT_DATA_DIR: dataDir,
     GLINT_LOG_LEVEL: 'silent',
-    ...(database ? { DATABASE_URL: database.url } : {}),
+    ...(url ? { DATABASE_URL: url } : {}),
     ...(glanceConfigFile ? { GLINT_CONFIG: glanceConfigFile } : {}),
     ...env,
   });
-  if (!database) config.database.embeddedSnapshot = inject('embeddedSnapshot');
-  const app = await createApp(config);
+  if (!url && !options.dataDir) config.database.embeddedSnapshot = inject('embeddedSnapshot');
+  const app = await createApp(config, { beforeInit: options.beforeInit });
   return {
     app,
     config,
@@ -66,7 +94,7 @@ export async function startTestApp(
     async close() {
       await app.close();
       await database?.drop();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

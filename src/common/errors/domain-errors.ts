@@ -61,6 +61,8 @@ export class MethodNotAllowedError extends DomainError {
   constructor(
     message: string,
     readonly allow: string[],
+    /** true: the body is `message` alone (WebOb's body_template '${explanation}'), not the method sentence. */
+    readonly explanationOnly = false,
   ) {
     super(message);
   }

@@ -70,7 +70,8 @@ export class GlanceExceptionFilter implements ExceptionFilter {
       if (exception instanceof MethodNotAllowedError) {
         failure.headers = { Allow: exception.allow.join(', ') };
         failure.method = req.method;
-        failure.message = undefined;
+        if (exception.explanationOnly) failure.bare = true;
+        else failure.message = undefined;
       }
       if (exception instanceof UnsupportedMediaTypeError && exception.acceptPatch) {
         failure.headers = { 'Accept-Patch': exception.acceptPatch };

@@ -93,6 +93,8 @@ export interface ErrorBodyInput {
   detail?: boolean;
   /** For 405: the request's method, which WebOb names in its own sentence. */
   method?: string;
+  /** The body is `message` alone, as when Glance passes WebOb a body_template of '${explanation}'. */
+  bare?: boolean;
 }
 
 export interface RenderedError {
@@ -104,6 +106,19 @@ export function renderError(input: ErrorBodyInput, type: ErrorMediaType): Render
   const { status } = input;
   const title = statusTitle(status);
   const code = `${status} ${title}`;
+  if (input.bare) {
+    const text = input.message ?? '';
+    if (type === 'application/json') {
+      return { contentType: 'application/json', body: JSON.stringify({ message: text, code, title }) };
+    }
+    if (type === 'text/html') {
+      return {
+        contentType: 'text/html; charset=UTF-8',
+        body: `<html>\n <head>\n  <title>${code}</title>\n </head>\n <body>\n  <h1>${code}</h1>\n  ${escapeHtml(text)}\n </body>\n</html>`,
+      };
+    }
+    return { contentType: 'text/plain; charset=UTF-8', body: `${code}\n\n${text}` };
+  }
   let explanation: string;
   let detail: string;
   let tail: string;
