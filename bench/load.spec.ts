@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { measure, percentile } from './load.js';
+import { measure, percentile, waitForIdle } from './load.js';
 import { median, ratio } from './report.js';
 import type { Measurement } from './load.js';
 
@@ -77,6 +77,30 @@ describe('measure', () => {
       expect(m.completed).toBeGreaterThan(5);
       expect(m.cpuMsPerReq).toBeGreaterThanOrEqual(4);
       expect(m.cpuMsPerReq).toBeLessThan(40);
+    } finally {
+      child.kill();
+    }
+  }, 30_000);
+});
+
+describe('waitForIdle', () => {
+  it('waits while the server burns CPU and returns once it is idle', async () => {
+    // Busy for 400 ms of CPU, then idle.
+    const child = spawn(
+      process.execPath,
+      [
+        '-e',
+        'const t = process.cpuUsage(); while (process.cpuUsage(t).user < 400000) {} setTimeout(() => {}, 60000)',
+      ],
+      { stdio: 'ignore' },
+    );
+    try {
+      const waited = await waitForIdle({ name: 'child', url: 'http://127.0.0.1:1', pid: child.pid }, 20_000);
+      expect(waited).toBeGreaterThanOrEqual(400);
+      expect(waited).toBeLessThan(20_000);
+      expect(
+        await waitForIdle({ name: 'child', url: 'http://127.0.0.1:1', pid: child.pid }, 20_000),
+      ).toBeLessThan(5_000);
     } finally {
       child.kill();
     }

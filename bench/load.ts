@@ -85,6 +85,31 @@ function cannon(
 }
 
 /**
+ * Waits until the server's processes are idle (under 5 % of a core for half a second), so that
+ * requests a previous test left in the server's queue, which go on using CPU after the load
+ * generator hung up, are not counted against the next measurement. Without a pid it can only
+ * pause. Returns how long it waited, in ms.
+ */
+export async function waitForIdle(target: Target, maxMs = 60_000): Promise<number> {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const started = Date.now();
+  if (!target.pid) {
+    await sleep(1000);
+    return Date.now() - started;
+  }
+  let previous = serverCpuMs(target.pid);
+  let quiet = 0;
+  while (Date.now() - started < maxMs) {
+    await sleep(250);
+    const now = serverCpuMs(target.pid);
+    quiet = now - previous < 12.5 ? quiet + 1 : 0;
+    previous = now;
+    if (quiet >= 2) break;
+  }
+  return Date.now() - started;
+}
+
+/**
  * One autocannon run of warm-up + measured window. The measurement starts at the end of the
  * warm-up without closing the connections, so the server is in steady state on both edges of
  * the window: requests in flight at the start and at the end roughly cancel out in the CPU per
@@ -99,6 +124,7 @@ export async function measure(
   request: LoadRequest,
   options: LoadOptions,
 ): Promise<Measurement> {
+  await waitForIdle(target);
   const latencies: number[] = [];
   let measuring = options.warmupSeconds <= 0;
   let cpuBefore: number | undefined;

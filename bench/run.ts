@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { measure } from './load.js';
 import type { LoadRequest, Measurement, Target } from './load.js';
-import { parseOptions } from './options.js';
+import { parseOptions, USAGE } from './options.js';
 import type { BenchOptions, TestName } from './options.js';
 import { num, ratio, summarize, table } from './report.js';
 import { createBody, identityHeaders, listPage, seedThroughApi } from './seed.js';
@@ -77,7 +77,7 @@ async function growProject(
   } else {
     return (
       `${want} images not seeded: more than --max-api-seed ${opts.maxApiSeed} through the API` +
-      (target.name === opts.name ? ' (give --database-url to seed with SQL)' : '')
+      (target.name === opts.name ? ' (--database-url seeds a Glint on PostgreSQL with SQL)' : '')
     );
   }
   log(
@@ -98,7 +98,12 @@ async function main(): Promise<void> {
   try {
     opts = parseOptions(process.argv.slice(2));
   } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n`);
+    const message = (err as Error).message;
+    if (message === USAGE) {
+      process.stdout.write(USAGE);
+      process.exit(0);
+    }
+    process.stderr.write(message.includes(USAGE) ? `${message}\n` : `${message}\n\n${USAGE}`);
     process.exit(2);
   }
   const targets: Target[] = [{ name: opts.name, url: opts.url, pid: opts.pid }];
@@ -236,6 +241,11 @@ async function main(): Promise<void> {
   }
 }
 
+/** Marks figures that rest on too few completions per connection to mean much. */
+function thin(rounds: Measurement[], connections: number): string {
+  return rounds.some((m) => m.completed < 4 * connections) ? '*' : '';
+}
+
 function printReport(
   opts: BenchOptions,
   results: ServerResults[],
@@ -256,7 +266,7 @@ function printReport(
         rows.push([
           test.label,
           r.target.name,
-          num(s.reqPerSec),
+          num(s.reqPerSec) + thin(r.tests[test.name] ?? [], opts.connections),
           num(s.p50Ms),
           num(s.p99Ms),
           num(s.cpuMsPerReq),
@@ -313,7 +323,7 @@ function printReport(
         rows.push([
           String(images),
           r.target.name,
-          num(s.reqPerSec),
+          num(s.reqPerSec) + thin(point.rounds, opts.growthConnections),
           num(s.p50Ms),
           num(s.p99Ms),
           num(s.cpuMsPerReq),
@@ -344,6 +354,12 @@ function printReport(
       }
     }
     out.push('');
+  }
+  if (out.some((line) => line.includes('*'))) {
+    out.push(
+      '* fewer than 4 completions per connection in a round: latency and CPU per request rest on few ' +
+        'requests (CPU/req may be overstated by up to connections/completions); raise --duration.',
+    );
   }
   const cpuless = results.filter((r) => r.target.pid === undefined).map((r) => r.target.name);
   if (cpuless.length) out.push(`No --pid for ${cpuless.join(', ')}: CPU per request not measured.`);
