@@ -73,7 +73,10 @@ async function openTarget(externalUrl: string | undefined, env: Record<string, s
   });
   if (probe.status !== 200) {
     const reason = `${target.url} has no Images API yet (GET /v2/schemas/image answered ${probe.status})`;
-    if (CI) throw new Error(reason);
+    if (CI) {
+      await target.glint?.close();
+      throw new Error(reason);
+    }
     warn([`real-clients e2e tests SKIPPED: ${reason}.`, 'CI=true makes this a failure.']);
     target.skip = reason;
   }
