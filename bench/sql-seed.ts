@@ -38,7 +38,12 @@ export async function seedImagesIntoDatabase(databaseUrl: string, seed: SqlSeed)
   await client.connect();
   try {
     const { text, values } = seedImagesSql(seed);
-    await client.query(text, values);
+    await client.query(text, values).catch((err: unknown) => {
+      throw new Error(
+        `seeding images with SQL failed (${err instanceof Error ? err.message : String(err)}); ` +
+          'adapt seedImagesSql in bench/sql-seed.ts to the current images table',
+      );
+    });
     // Fresh statistics, so the planner sees the new rows as Glint's own inserts would let it.
     await client.query('ANALYZE images');
   } finally {
