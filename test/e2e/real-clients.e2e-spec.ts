@@ -34,7 +34,7 @@ import type { SdkImage, SdkRun, SdkStep } from '../support/real-clients.js';
 
 const CI = /^(1|true|yes)$/i.test(process.env.CI ?? '');
 const clients = detectRealClients();
-const TIMEOUT = 180_000;
+const TIMEOUT = 300_000;
 
 function warn(lines: string[]): void {
   const bar = '!'.repeat(100);
