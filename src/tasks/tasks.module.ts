@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { TaskEntity } from './task.entity.js';
 import { TasksController } from './tasks.controller.js';
+import { ImageTasksController } from './image-tasks.controller.js';
+import { ImagesModule } from '../images/images.module.js';
 import { TasksRepository } from './tasks.repository.js';
 import { TasksService } from './tasks.service.js';
 import { TaskLifecycle } from './task-lifecycle.service.js';
@@ -13,8 +15,8 @@ import { TaskHandlerRegistry } from './executor/task-handler.registry.js';
  * and TaskHandlerRegistry.register to say how a task type runs.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([TaskEntity])],
-  controllers: [TasksController],
+  imports: [TypeOrmModule.forFeature([TaskEntity]), ImagesModule],
+  controllers: [TasksController, ImageTasksController],
   providers: [TasksRepository, TasksService, TaskLifecycle, TaskExecutor, TaskHandlerRegistry],
   exports: [TasksService, TaskHandlerRegistry],
 })

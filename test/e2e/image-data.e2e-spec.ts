@@ -461,3 +461,20 @@ describe('image data with several stores (file and S3)', () => {
     }
   });
 });
+
+describe('GET /v2/images/{id}/tasks', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ GLINT_AUTH: 'trusted' });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it("lists an image's tasks for whoever can see the image, and 404s otherwise", async () => {
+    const image = await createImage(t, as('p1'));
+    const res = await t.http.get(`/v2/images/${image.id}/tasks`).set(as('p1', 'reader')).expect(200);
+    expect(res.body).toEqual({ tasks: [] });
+    await t.http.get(`/v2/images/${image.id}/tasks`).set(as('p2')).expect(404);
+  });
+});
