@@ -38,9 +38,11 @@ describe('metadef schemas and python-jsonschema messages', () => {
 
   it('prefers the shallowest error, as best_match does', () => {
     const message = firstSchemaError(namespaceSchema(), { namespace: 'x'.repeat(81), foo: 1 });
-    expect(message).toMatch(
-      /^Additional properties are not allowed \('foo' was unexpected\)\n\nFailed validating 'additionalProperties' in schema:\n    \{'additionalProperties': False,/,
-    );
+    expect(
+      message?.startsWith(
+        "Additional properties are not allowed ('foo' was unexpected)\n\nFailed validating 'additionalProperties' in schema:\n    {'additionalProperties': False,",
+      ),
+    ).toBe(true);
     expect(firstSchemaError(tagsBodySchema(), { x: 1 })).toBe(
       "Additional properties are not allowed ('x' was unexpected)\n\nFailed validating 'additionalProperties' in schema:\n" +
         "    {'additionalProperties': False,\n     'name': 'tags',\n" +
