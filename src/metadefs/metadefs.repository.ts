@@ -220,7 +220,7 @@ export class MetadefsRepository {
     const rows = await em.find(MetadefNamespaceResourceTypeEntity, {
       where: { namespaceId: In(namespaceIds) },
       relations: { resourceType: true },
-      order: { createdAt: 'ASC', resourceTypeId: 'ASC' },
+      order: { id: 'ASC' },
     });
     for (const association of rows) {
       const list = byNamespace.get(association.namespaceId) ?? [];

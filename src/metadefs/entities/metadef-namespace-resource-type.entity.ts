@@ -2,9 +2,10 @@ import {
   Column,
   CreateDateColumn,
   Entity,
+  Index,
   JoinColumn,
   ManyToOne,
-  PrimaryColumn,
+  PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from 'typeorm';
 import { MetadefNamespaceEntity } from './metadef-namespace.entity.js';
@@ -12,11 +13,16 @@ import { MetadefResourceTypeEntity } from './metadef-resource-type.entity.js';
 
 /** Associates a namespace with a resource type, with the prefix its properties take there. */
 @Entity('metadef_namespace_resource_types')
+@Index(['namespaceId', 'resourceTypeId'], { unique: true })
 export class MetadefNamespaceResourceTypeEntity {
-  @PrimaryColumn({ name: 'namespace_id', type: 'int' })
+  /** Keeps the order in which associations were made, which listings and exports follow. */
+  @PrimaryGeneratedColumn()
+  id!: number;
+
+  @Column({ name: 'namespace_id', type: 'int' })
   namespaceId!: number;
 
-  @PrimaryColumn({ name: 'resource_type_id', type: 'int' })
+  @Column({ name: 'resource_type_id', type: 'int' })
   resourceTypeId!: number;
 
   @ManyToOne(() => MetadefNamespaceEntity, { onDelete: 'CASCADE' })

@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-export class MetadefTables1795728479139 implements MigrationInterface {
-  name = 'MetadefTables1795728479139';
+export class MetadefTables1795729915548 implements MigrationInterface {
+  name = 'MetadefTables1795729915548';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(
@@ -11,7 +11,10 @@ export class MetadefTables1795728479139 implements MigrationInterface {
       'CREATE TABLE "metadef_resource_types" ("id" SERIAL NOT NULL, "name" character varying(80) NOT NULL, "protected" boolean NOT NULL DEFAULT false, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "UQ_09d56f18ef26ded372014a0ed97" UNIQUE ("name"), CONSTRAINT "PK_cf0948daf1ee4082c25fcfac250" PRIMARY KEY ("id"))',
     );
     await queryRunner.query(
-      'CREATE TABLE "metadef_namespace_resource_types" ("namespace_id" integer NOT NULL, "resource_type_id" integer NOT NULL, "prefix" character varying(80), "properties_target" character varying(80), "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "PK_be325f5d0a6172ed74b4a6067bc" PRIMARY KEY ("namespace_id", "resource_type_id"))',
+      'CREATE TABLE "metadef_namespace_resource_types" ("id" SERIAL NOT NULL, "namespace_id" integer NOT NULL, "resource_type_id" integer NOT NULL, "prefix" character varying(80), "properties_target" character varying(80), "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "PK_f0dfd6a5d29739b471fff4007f7" PRIMARY KEY ("id"))',
+    );
+    await queryRunner.query(
+      'CREATE UNIQUE INDEX "IDX_be325f5d0a6172ed74b4a6067b" ON "metadef_namespace_resource_types"  ("namespace_id", "resource_type_id") ',
     );
     await queryRunner.query(
       'CREATE TABLE "metadef_objects" ("id" SERIAL NOT NULL, "namespace_id" integer NOT NULL, "name" character varying(80) NOT NULL, "description" text, "required" text, "json_schema" text, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "PK_e6f8dc2fa46a9e3f9549bbc5077" PRIMARY KEY ("id"))',
@@ -69,6 +72,7 @@ export class MetadefTables1795728479139 implements MigrationInterface {
     await queryRunner.query('DROP TABLE "metadef_properties"');
     await queryRunner.query('DROP INDEX "public"."IDX_b3c02259c03a81392d3e613f2b"');
     await queryRunner.query('DROP TABLE "metadef_objects"');
+    await queryRunner.query('DROP INDEX "public"."IDX_be325f5d0a6172ed74b4a6067b"');
     await queryRunner.query('DROP TABLE "metadef_namespace_resource_types"');
     await queryRunner.query('DROP TABLE "metadef_resource_types"');
     await queryRunner.query('DROP TABLE "metadef_namespaces"');
