@@ -125,7 +125,7 @@ export class MetadefCatalog {
       namespace: name,
       displayName: optionalString(doc.display_name),
       description: optionalString(doc.description),
-      visibility: (doc.visibility === 'public' ? 'public' : 'private'),
+      visibility: doc.visibility === 'public' ? 'public' : 'private',
       protected: doc.protected === true,
       owner: optionalString(doc.owner),
     };

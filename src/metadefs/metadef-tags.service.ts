@@ -38,7 +38,6 @@ export class MetadefTagsService {
     const sortKey = parseSortKey(single(query, 'sort_key'), TAG_SORT_KEYS, 'created_at');
     const sortDir = parseSortDir(single(query, 'sort_dir'));
     const limit = parseLimit(single(query, 'limit'));
-    if (limit === 0) throw new InvalidError('limit param must be positive');
     const em = this.repo.manager;
     const ns = await this.access.authorize(em, ctx, name, 'get_metadef_tags');
     const markerName = single(query, 'marker');
@@ -51,6 +50,7 @@ export class MetadefTagsService {
         );
       }
     }
+    if (limit === 0) return { tags: [] };
     const tags = await this.repo.listTags(em, ns.id, { sortKey, sortDir, limit, marker });
     return { tags: tags.map((t) => ({ name: t.name })) };
   }

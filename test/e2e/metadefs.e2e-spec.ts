@@ -579,6 +579,10 @@ describe('metadefs API', () => {
       expect(page.body.tags).toEqual([{ name: 'c' }]);
       const after = await t.http.get(`${TAGS}?marker=c&sort_key=name&sort_dir=asc`).set(admin()).expect(200);
       expect(after.body.tags).toEqual([{ name: 'd' }, { name: 't2' }]);
+      expect((await t.http.get(`${TAGS}?limit=0`).set(admin()).expect(200)).body).toEqual({ tags: [] });
+      expect(message(await t.http.get(`${TAGS}?marker=nope`).set(admin()).expect(404))).toBe(
+        'Could not find metadata tag nope<br /><br />\n\n\n',
+      );
       await t.http.delete(`${TAGS}/t2`).set(admin()).expect(204);
       sent = [];
       await t.http.delete(TAGS).set(admin()).expect(204);
