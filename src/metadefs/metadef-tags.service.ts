@@ -44,11 +44,7 @@ export class MetadefTagsService {
     let marker: MetadefTagEntity | undefined;
     if (markerName !== undefined) {
       marker = (await this.repo.findTag(em, ns.id, markerName)) ?? undefined;
-      if (!marker) {
-        throw new NotFoundError(
-          `The metadata definition tag with name=${markerName} was not found in namespace=${name}.`,
-        );
-      }
+      if (!marker) throw notFound(markerName);
     }
     if (limit === 0) return { tags: [] };
     const tags = await this.repo.listTags(em, ns.id, { sortKey, sortDir, limit, marker });
