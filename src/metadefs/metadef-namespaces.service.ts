@@ -36,7 +36,7 @@ import type { JsonObject } from './metadef-format.js';
 import { checkBody, checkNo4ByteChars, optionalString } from './metadef-input.js';
 import { parseLimit, parseSortDir, parseSortKey, single, urlencode } from './metadef-query.js';
 import { MetadefResourceTypesService } from './metadef-resource-types.service.js';
-import { MetadefsRepository, NAMESPACE_SORT_KEYS } from './metadefs.repository.js';
+import { MetadefsRepository, NAMESPACE_SORT_KEYS, UniqueViolation } from './metadefs.repository.js';
 import type { AssociationRow } from './metadefs.repository.js';
 import { namespaceSchema } from './schema/metadef-schemas.js';
 import type { Json } from './schema/python-format.js';
@@ -175,62 +175,68 @@ export class MetadefNamespacesService {
     for (const p of Object.keys(properties)) checkNo4ByteChars(action, { name: p });
 
     const events: Pending = [];
-    const saved = await this.repo.transaction(async (em) => {
-      if (await this.repo.findNamespace(em, name)) {
-        throw new DuplicateError(`The metadata definition namespace=${name} already exists.`);
-      }
-      const ns = await this.repo.saveNamespace(
-        em,
-        Object.assign(new MetadefNamespaceEntity(), {
-          namespace: name,
-          displayName: optionalString(body.display_name),
-          description: optionalString(body.description),
-          visibility: (body.visibility as 'public' | 'private' | undefined) ?? 'private',
-          protected: body.protected === true,
-          owner,
-        }),
-      );
-      events.push(['metadef_namespace.create', namespacePayload(ns)]);
-      for (const a of associations) {
-        const row = await this.resourceTypes.associate(em, ns, {
-          name: a.name as string,
-          prefix: optionalString(a.prefix),
-          propertiesTarget: optionalString(a.properties_target),
-        });
-        events.push(['metadef_resource_type.create', associationPayload(name, row)]);
-      }
-      const objectNames = new Set<string>();
-      for (const o of objects) {
-        const oname = typeof o.name === 'string' ? o.name : '';
-        if (objectNames.has(oname)) throw duplicateObject(oname, name);
-        objectNames.add(oname);
-        const obj = await this.repo.saveObject(em, newObject(ns.id, o));
-        events.push(['metadef_object.create', objectPayload(name, obj)]);
-      }
-      const tagNames = new Set<string>();
-      for (const t of tags) {
-        const tname = typeof t.name === 'string' ? t.name : '';
-        if (tagNames.has(tname)) throw duplicateTag(tname, name);
-        tagNames.add(tname);
-        const tag = await this.repo.saveTag(
+    const saved = await this.repo
+      .transaction(async (em) => {
+        if (await this.repo.findNamespace(em, name)) {
+          throw new DuplicateError(`The metadata definition namespace=${name} already exists.`);
+        }
+        const ns = await this.repo.saveNamespace(
           em,
-          Object.assign(new MetadefTagEntity(), { namespaceId: ns.id, name: tname }),
-        );
-        events.push(['metadef_tag.create', tagPayload(name, tag)]);
-      }
-      for (const [pname, def] of Object.entries(properties)) {
-        const prop = await this.repo.saveProperty(
-          em,
-          Object.assign(new MetadefPropertyEntity(), {
-            namespaceId: ns.id,
-            name: pname,
-            jsonSchema: JSON.stringify(propertyType(isObject(def) ? def : {})),
+          Object.assign(new MetadefNamespaceEntity(), {
+            namespace: name,
+            displayName: optionalString(body.display_name),
+            description: optionalString(body.description),
+            visibility: (body.visibility as 'public' | 'private' | undefined) ?? 'private',
+            protected: body.protected === true,
+            owner,
           }),
         );
-        events.push(['metadef_property.create', propertyPayload(name, prop)]);
-      }
-      return ns;
-    });
+        events.push(['metadef_namespace.create', namespacePayload(ns)]);
+        for (const a of associations) {
+          const row = await this.resourceTypes.associate(em, ns, {
+            name: a.name as string,
+            prefix: optionalString(a.prefix),
+            propertiesTarget: optionalString(a.properties_target),
+          });
+          events.push(['metadef_resource_type.create', associationPayload(name, row)]);
+        }
+        const objectNames = new Set<string>();
+        for (const o of objects) {
+          const oname = typeof o.name === 'string' ? o.name : '';
+          if (objectNames.has(oname)) throw duplicateObject(oname, name);
+          objectNames.add(oname);
+          const obj = await this.repo.saveObject(em, newObject(ns.id, o));
+          events.push(['metadef_object.create', objectPayload(name, obj)]);
+        }
+        const tagNames = new Set<string>();
+        for (const t of tags) {
+          const tname = typeof t.name === 'string' ? t.name : '';
+          if (tagNames.has(tname)) throw duplicateTag(tname, name);
+          tagNames.add(tname);
+          const tag = await this.repo.saveTag(
+            em,
+            Object.assign(new MetadefTagEntity(), { namespaceId: ns.id, name: tname }),
+          );
+          events.push(['metadef_tag.create', tagPayload(name, tag)]);
+        }
+        for (const [pname, def] of Object.entries(properties)) {
+          const prop = await this.repo.saveProperty(
+            em,
+            Object.assign(new MetadefPropertyEntity(), {
+              namespaceId: ns.id,
+              name: pname,
+              jsonSchema: JSON.stringify(propertyType(isObject(def) ? def : {})),
+            }),
+          );
+          events.push(['metadef_property.create', propertyPayload(name, prop)]);
+        }
+        return ns;
+      })
+      .catch((err: unknown) => {
+        if (err instanceof UniqueViolation)
+          throw new DuplicateError(`The metadata definition namespace=${name} already exists.`);
+        throw err;
+      });
     this.send(events);
 
     const out = namespaceBase(saved);

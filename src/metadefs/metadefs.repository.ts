@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Brackets, DataSource, In } from 'typeorm';
 import type { EntityManager } from 'typeorm';
+import { DuplicateError } from '../common/errors/domain-errors.js';
 import {
   MetadefNamespaceEntity,
   MetadefNamespaceResourceTypeEntity,
@@ -45,6 +46,13 @@ const NAMESPACE_SORT_COLUMNS: Record<string, string> = {
   id: 'id',
 };
 
+/** A concurrent request created the same name first. */
+export class UniqueViolation extends DuplicateError {
+  constructor() {
+    super('There was a conflict when trying to complete your request.');
+  }
+}
+
 export const NAMESPACE_SORT_KEYS = Object.keys(NAMESPACE_SORT_COLUMNS);
 
 /** TypeORM access to the metadef tables. Every method takes the manager of the caller's transaction. */
@@ -52,9 +60,19 @@ export const NAMESPACE_SORT_KEYS = Object.keys(NAMESPACE_SORT_COLUMNS);
 export class MetadefsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** Runs `work` in one transaction; the manager it gets must be passed to every call inside. */
-  transaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(work);
+  /**
+   * Runs `work` in one transaction; the manager it gets must be passed to every call inside.
+   * Services check names before inserting, under the namespace's row lock; a unique violation
+   * can then only come from a concurrent create of the same namespace or resource type, and is
+   * reported as a conflict rather than a server error.
+   */
+  async transaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    try {
+      return await this.dataSource.transaction(work);
+    } catch (err) {
+      if ((err as { code?: string }).code === '23505') throw new UniqueViolation();
+      throw err;
+    }
   }
 
   get manager(): EntityManager {

@@ -208,6 +208,13 @@ describe('metadefs API', () => {
       expect(sent).toEqual([]);
     });
 
+    it('answers concurrent creates of one namespace with one 201 and 409s, never a 500', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 6 }, () => t.http.post(NS).set(admin()).send({ namespace: 'OS::Test::Race' })),
+      );
+      expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409, 409]);
+    });
+
     it('replaces attributes on update, renames, and refuses renaming onto another', async () => {
       await t.http
         .post(NS)
