@@ -13,6 +13,7 @@ import {
 import { parseJson } from './metadef-format.js';
 import type { JsonObject } from './metadef-format.js';
 import { checkBody, checkNo4ByteChars, optionalString } from './metadef-input.js';
+import { checkEmbeddedLengths } from './metadef-namespaces.service.js';
 import type { MetadefsRepository } from './metadefs.repository.js';
 import { namespaceSchema } from './schema/metadef-schemas.js';
 import type { Json } from './schema/python-format.js';
@@ -96,6 +97,12 @@ export class MetadefCatalog {
       for (const o of arrayOf(doc.objects)) {
         if (typeof o.name !== 'string') throw new Error("every object needs a string 'name'");
       }
+      checkEmbeddedLengths(
+        arrayOf(doc.resource_type_associations),
+        arrayOf(doc.objects),
+        arrayOf(doc.tags),
+        isObject(doc.properties) ? doc.properties : {},
+      );
       for (const t of arrayOf(doc.tags)) {
         if (typeof t.name !== 'string') throw new Error("every tag needs a string 'name'");
       }

@@ -38,7 +38,15 @@ import { parseLimit, parseSortDir, parseSortKey, single, urlencode } from './met
 import { MetadefResourceTypesService } from './metadef-resource-types.service.js';
 import { MetadefsRepository, NAMESPACE_SORT_KEYS, UniqueViolation } from './metadefs.repository.js';
 import type { AssociationRow } from './metadefs.repository.js';
-import { namespaceSchema } from './schema/metadef-schemas.js';
+import { firstSchemaError } from './schema/json-schema-check.js';
+import type { Schema } from './schema/json-schema-check.js';
+import {
+  namespaceSchema,
+  objectSchema,
+  propertySchema,
+  resourceTypeAssociationSchema,
+  tagSchema,
+} from './schema/metadef-schemas.js';
 import type { Json } from './schema/python-format.js';
 
 type Pending = Array<[string, JsonObject]>;
@@ -153,6 +161,7 @@ export class MetadefNamespacesService {
     const objects = Array.isArray(body.objects) ? body.objects.filter(isObject) : [];
     const tags = Array.isArray(body.tags) ? body.tags.filter(isObject) : [];
     const properties = isObject(body.properties) ? body.properties : {};
+    checkEmbeddedLengths(associations, objects, tags, properties);
     this.access.enforce(ctx, 'add_metadef_namespace');
     if (associations.length) this.access.enforce(ctx, 'add_metadef_resource_type_association');
     if (objects.length) this.access.enforce(ctx, 'add_metadef_object');
@@ -346,6 +355,34 @@ export class MetadefNamespacesService {
     if (kind === 'properties') return this.repo.deleteProperties(em, id);
     return this.repo.deleteTags(em, id);
   }
+}
+
+/**
+ * The namespace schema sets no length on the names of embedded objects, tags, associations and
+ * properties, while the columns hold 80 characters; each is held to its own schema instead, so
+ * that an overlong name is a 400 rather than a database error.
+ */
+export function checkEmbeddedLengths(
+  associations: JsonObject[],
+  objects: JsonObject[],
+  tags: JsonObject[],
+  properties: JsonObject,
+): void {
+  const check = (schema: Schema, value: Json) => {
+    const error = firstSchemaError(schema, value);
+    if (error)
+      throw new InvalidError(`Provided object does not match schema '${schema.name as string}': ${error}`);
+  };
+  const assoc = resourceTypeAssociationSchema();
+  const fields = ['name', 'prefix', 'properties_target'];
+  for (const a of associations)
+    check(assoc, Object.fromEntries(Object.entries(a).filter(([k]) => fields.includes(k))));
+  const tag = tagSchema();
+  for (const t of tags) check(tag, { name: t.name ?? null });
+  const obj = objectSchema();
+  for (const o of objects) check(obj, { name: o.name ?? null });
+  const prop = propertySchema();
+  for (const name of Object.keys(properties)) check(prop, { name, title: '', type: 'string' });
 }
 
 export function refuseProtected(ns: MetadefNamespaceEntity): void {

@@ -60,10 +60,14 @@ export class MetadefTagsService {
   ): Promise<{ tags: JsonObject[] }> {
     const body = checkBody(raw, tagsBodySchema(), READ_ONLY);
     const names = ((body.tags ?? []) as JsonObject[]).map((t) => t.name as string);
+    // The batch schema has no length limit, but each tag must fit as a single tag would.
+    for (const n of names) {
+      const error = firstSchemaError(tagSchema(), { name: n });
+      if (error) throw new InvalidError(`Provided object does not match schema 'tag': ${error}`);
+    }
     const created = await this.repo.transaction(async (em) => {
       const ns = await this.access.load(em, ctx, name, true);
       this.access.enforce(ctx, 'add_metadef_tags', ns);
-      for (const n of names) checkNo4ByteChars('create metadata tag', { name: n });
       const seen = new Set<string>();
       for (const n of names) {
         if (seen.has(n)) throw duplicateTag(n, name);

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Brackets, DataSource, In } from 'typeorm';
 import type { EntityManager } from 'typeorm';
-import { DuplicateError } from '../common/errors/domain-errors.js';
+import { DuplicateError, InvalidError } from '../common/errors/domain-errors.js';
 import {
   MetadefNamespaceEntity,
   MetadefNamespaceResourceTypeEntity,
@@ -70,7 +70,10 @@ export class MetadefsRepository {
     try {
       return await this.dataSource.transaction(work);
     } catch (err) {
-      if ((err as { code?: string }).code === '23505') throw new UniqueViolation();
+      const code = (err as { code?: string }).code;
+      if (code === '23505') throw new UniqueViolation();
+      // A value longer than its column: every API path checks lengths first, catalog files may not.
+      if (code === '22001') throw new InvalidError(`A value is too long: ${(err as Error).message}`);
       throw err;
     }
   }

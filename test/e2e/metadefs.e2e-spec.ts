@@ -198,6 +198,25 @@ describe('metadefs API', () => {
       expect(message(res)).toBe('Malformed JSON in request body.<br /><br />\n\n\n');
       res = await t.http.post(NS).set(admin()).expect(400);
       expect(message(res)).toBe('Body expected in request.<br /><br />\n\n\n');
+      res = await t.http
+        .post(NS)
+        .set(admin())
+        .send({ namespace: 'OS::Test::Long', objects: [{ name: 'o'.repeat(81) }] })
+        .expect(400);
+      expect(message(res)).toMatch(/^Provided object does not match schema 'object': 'o+' is too long/);
+      await t.http
+        .post(NS)
+        .set(admin())
+        .send({ namespace: 'OS::Test::Long', resource_type_associations: [{ name: 'R'.repeat(81) }] })
+        .expect(400);
+      await t.http
+        .post(NS)
+        .set(admin())
+        .send({
+          namespace: 'OS::Test::Long',
+          properties: { ['p'.repeat(81)]: { title: 'P', type: 'string' } },
+        })
+        .expect(400);
       // nothing half-created: the embedded duplicate object rolls the namespace back
       await t.http
         .post(NS)
@@ -569,6 +588,23 @@ describe('metadefs API', () => {
         .expect(409);
       expect((await t.http.get(TAGS).set(admin()).expect(200)).body.tags).toHaveLength(2);
       await t.http.post(TAGS).set(admin()).send({ x: 1 }).expect(400);
+      const long = await t.http
+        .post(TAGS)
+        .set(admin())
+        .send({ tags: [{ name: 'x'.repeat(81) }] })
+        .expect(400);
+      expect(message(long)).toMatch(/^Provided object does not match schema 'tag': 'x+' is too long/);
+      // as on the Glance peer, the batch call takes 4-byte characters (only single-tag calls refuse them)
+      await t.http
+        .post(TAGS)
+        .set(admin())
+        .set('X-Openstack-Append', 'true')
+        .send({ tags: [{ name: 't\u{1F600}' }] })
+        .expect(201);
+      await t.http
+        .delete(`${TAGS}/${encodeURIComponent('t\u{1F600}')}`)
+        .set(admin())
+        .expect(204);
     });
 
     it('creates, renames, pages and deletes single tags', async () => {
