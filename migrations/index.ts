@@ -1,8 +1,13 @@
 import { CreateTasks1795728281386 } from './1795728281386-CreateTasks.js';
 import { Images1795728968014 } from './1795728968014-Images.js';
+import { MetadefTables1795729915548 } from './1795729915548-MetadefTables.js';
 
 /**
  * Every migration, in order. Loaded as classes (not by file glob) so that the same list runs
  * under the compiled app, the migration CLI and the test runner.
  */
-export const MIGRATIONS: Array<new () => unknown> = [CreateTasks1795728281386, Images1795728968014];
+export const MIGRATIONS: Array<new () => unknown> = [
+  CreateTasks1795728281386,
+  Images1795728968014,
+  MetadefTables1795729915548,
+];
