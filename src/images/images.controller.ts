@@ -13,23 +13,18 @@ import {
   Res,
 } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { refuseBody } from '../common/http/no-body.js';
 import type { Request, Response } from 'express';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { Ctx } from '../auth/ctx.decorator.js';
 import type { RequestContext } from '../auth/request-context.js';
-import { InvalidError } from '../common/errors/domain-errors.js';
 import { Policy } from '../policy/policy.decorator.js';
 import { imageView } from './image-record.js';
 import { ImagesService } from './images.service.js';
 import { StoreRegistry } from '../stores/store-registry.js';
 import { listLinks, parseListQuery } from './list-query.js';
 import { parsePatch } from './json-patch.js';
-
-/** Glance refuses a body on routes that take none. */
-function noBody(req: Request): void {
-  if (req.hasBody) throw new InvalidError('A body is not expected with this request.');
-}
 
 function queryString(req: Request): string {
   const i = req.url.indexOf('?');
@@ -90,7 +85,7 @@ export class ImagesController {
   @Policy('get_image', 'resource')
   @ApiOperation({ summary: 'Show an image (404 when missing or not visible)' })
   async show(@Ctx() ctx: RequestContext, @Param('image_id') id: string, @Req() req: Request) {
-    noBody(req);
+    refuseBody(req);
     return imageView(await this.images.show(ctx, id));
   }
 
@@ -119,7 +114,7 @@ export class ImagesController {
     @Param('image_id') id: string,
     @Req() req: Request,
   ): Promise<void> {
-    noBody(req);
+    refuseBody(req);
     await this.images.remove(ctx, id);
   }
 
@@ -133,7 +128,7 @@ export class ImagesController {
     @Param('tag') tag: string,
     @Req() req: Request,
   ): Promise<void> {
-    noBody(req);
+    refuseBody(req);
     await this.images.addTag(ctx, id, tag);
   }
 
@@ -147,7 +142,7 @@ export class ImagesController {
     @Param('tag') tag: string,
     @Req() req: Request,
   ): Promise<void> {
-    noBody(req);
+    refuseBody(req);
     await this.images.removeTag(ctx, id, tag);
   }
 
@@ -160,7 +155,7 @@ export class ImagesController {
     @Param('image_id') id: string,
     @Req() req: Request,
   ): Promise<void> {
-    noBody(req);
+    refuseBody(req);
     await this.images.deactivate(ctx, id);
   }
 
@@ -173,7 +168,7 @@ export class ImagesController {
     @Param('image_id') id: string,
     @Req() req: Request,
   ): Promise<void> {
-    noBody(req);
+    refuseBody(req);
     await this.images.reactivate(ctx, id);
   }
 }

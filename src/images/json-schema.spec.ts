@@ -1,5 +1,5 @@
 import { compileSchema } from './json-schema.js';
-import { pyRepr } from './python-repr.js';
+import { pyRepr } from '../common/python-repr.js';
 
 describe('pyRepr', () => {
   it('prints values as Python does', () => {

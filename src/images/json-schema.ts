@@ -1,4 +1,4 @@
-import { pyRepr } from './python-repr.js';
+import { pyRepr } from '../common/python-repr.js';
 
 /** The JSON-schema subset Glance's image, member and task schemas use. */
 export interface JsonSchema {

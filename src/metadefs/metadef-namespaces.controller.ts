@@ -21,7 +21,7 @@ import type { ListQuery } from './dto/list-query.dto.js';
 import { namespaceHref } from './metadef-format.js';
 import type { JsonObject } from './metadef-format.js';
 import { MetadefNamespacesService } from './metadef-namespaces.service.js';
-import { NoBodyGuard } from './no-body.guard.js';
+import { NoBodyGuard } from '../common/http/no-body.js';
 
 /** The query string in the client's order, last value winning, as Glance rebuilds its links. */
 function orderedQuery(req: Request): Array<[string, string]> {

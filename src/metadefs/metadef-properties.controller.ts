@@ -4,7 +4,7 @@ import { Ctx } from '../auth/ctx.decorator.js';
 import type { RequestContext } from '../auth/request-context.js';
 import { Policy } from '../policy/policy.decorator.js';
 import { MetadefPropertiesService } from './metadef-properties.service.js';
-import { NoBodyGuard } from './no-body.guard.js';
+import { NoBodyGuard } from '../common/http/no-body.js';
 
 @ApiTags('metadefs')
 @Controller('v2/metadefs/namespaces/:namespace/properties')

@@ -17,7 +17,7 @@ import type { RequestContext } from '../auth/request-context.js';
 import { Policy } from '../policy/policy.decorator.js';
 import type { ListQuery } from './dto/list-query.dto.js';
 import { MetadefTagsService, truthy } from './metadef-tags.service.js';
-import { NoBodyGuard } from './no-body.guard.js';
+import { NoBodyGuard } from '../common/http/no-body.js';
 
 @ApiTags('metadefs')
 @Controller('v2/metadefs/namespaces/:namespace/tags')

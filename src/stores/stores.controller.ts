@@ -6,18 +6,13 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
+import { refuseBody } from '../common/http/no-body.js';
 import type { Request } from 'express';
 import { Ctx } from '../auth/ctx.decorator.js';
 import type { RequestContext } from '../auth/request-context.js';
-import { InvalidError } from '../common/errors/domain-errors.js';
 import { Policy } from '../policy/policy.decorator.js';
 import type { StoreInfo } from './store-registry.js';
 import { StoresService } from './stores.service.js';
-
-/** Glance flags these routes "no body". */
-function refuseBody(req: Request): void {
-  if (req.hasBody) throw new InvalidError('A body is not expected with this request.');
-}
 
 @ApiTags('discovery')
 @Controller('v2/info/stores')

@@ -9,7 +9,7 @@ import { PolicyService } from '../policy/policy.service.js';
 import { TaskExecutor } from './executor/task-executor.js';
 import { TaskLifecycle } from './task-lifecycle.service.js';
 import { passesImportFilter } from './import-uri-filter.js';
-import { pyStr } from './py-repr.js';
+import { pyStr } from '../common/python-repr.js';
 import { TaskEntity, TASK_STATUSES } from './task.entity.js';
 import { SORTABLE_COLUMNS, TasksRepository } from './tasks.repository.js';
 import { toImageTaskRow, toTaskDocument, toTaskNotification, toTaskStub } from './task-view.js';

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { InvalidError } from '../../common/errors/domain-errors.js';
-import { pyRepr } from '../py-repr.js';
+import { pyRepr } from '../../common/python-repr.js';
 import { TASK_STATUSES, TASK_TYPES } from '../task.entity.js';
 import type { TaskType } from '../task.entity.js';
 

@@ -7,11 +7,11 @@ export function pyRepr(value: unknown): string {
   if (value === true) return 'True';
   if (value === false) return 'False';
   if (typeof value === 'number') return Number.isInteger(value) ? String(value) : pyFloat(value);
-  if (typeof value === 'string') return pyStr(value);
+  if (typeof value === 'string') return quoted(value);
   if (Array.isArray(value)) return `[${value.map(pyRepr).join(', ')}]`;
   if (typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>);
-    return `{${entries.map(([k, v]) => `${pyStr(k)}: ${pyRepr(v)}`).join(', ')}}`;
+    return `{${entries.map(([k, v]) => `${quoted(k)}: ${pyRepr(v)}`).join(', ')}}`;
   }
   return JSON.stringify(value) ?? 'None';
 }
@@ -23,7 +23,7 @@ function pyFloat(value: number): string {
   return text.replace(/e([+-])(\d)$/, 'e$10$2');
 }
 
-function pyStr(text: string): string {
+function quoted(text: string): string {
   const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
   let out = quote;
   for (const ch of text) {
@@ -36,4 +36,9 @@ function pyStr(text: string): string {
     else out += ch;
   }
   return out + quote;
+}
+
+/** Python's str() of a JSON value (what `'%s' % value` prints). */
+export function pyStr(value: unknown): string {
+  return typeof value === 'string' ? value : pyRepr(value);
 }
