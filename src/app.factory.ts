@@ -1,3 +1,4 @@
+import type { DynamicModule, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -32,14 +33,17 @@ export function buildOpenApiDocument(app: NestExpressApplication): OpenAPIObject
  */
 export async function createApp(
   config: AppConfig,
-  options: { preview?: boolean } = {},
+  options: { preview?: boolean; extraModules?: Array<Type | DynamicModule> } = {},
 ): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
-    bodyParser: false,
-    bufferLogs: true,
-    abortOnError: false,
-    preview: options.preview,
-  });
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoot(config, options.extraModules),
+    {
+      bodyParser: false,
+      bufferLogs: true,
+      abortOnError: false,
+      preview: options.preview,
+    },
+  );
   if (!options.preview) app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   app.set('etag', false);

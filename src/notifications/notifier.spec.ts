@@ -18,7 +18,11 @@ describe('Notifier', () => {
     const { notifier, sent } = setup();
     notifier.notify('image.create', { id: 'x' });
     expect(sent).toHaveLength(1);
-    expect(sent[0]).toMatchObject({ event_type: 'image.create', priority: 'INFO', publisher_id: 'image.localhost' });
+    expect(sent[0]).toMatchObject({
+      event_type: 'image.create',
+      priority: 'INFO',
+      publisher_id: 'image.localhost',
+    });
     expect(sent[0].timestamp).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}$/);
     expect(sent[0].message_id).toMatch(/^[0-9a-f-]{36}$/);
   });

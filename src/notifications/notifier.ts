@@ -30,7 +30,11 @@ export class Notifier {
     return !this.disabled.some((d) => eventType === d || eventType.startsWith(`${d}.`));
   }
 
-  notify(eventType: string, payload: unknown, priority: NotificationPriority = 'INFO'): Notification | undefined {
+  notify(
+    eventType: string,
+    payload: unknown,
+    priority: NotificationPriority = 'INFO',
+  ): Notification | undefined {
     if (!this.isEnabled(eventType)) return undefined;
     const notification: Notification = {
       message_id: randomUUID(),

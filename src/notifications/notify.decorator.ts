@@ -12,4 +12,7 @@ export interface NotifyMetadata {
 
 /** Publishes `event` after the handler has succeeded; nothing is sent when it throws. */
 export const Notify = (event: string, payload: NotifyMetadata['payload']) =>
-  applyDecorators(SetMetadata(NOTIFY, { event, payload } satisfies NotifyMetadata), UseInterceptors(NotifyInterceptor));
+  applyDecorators(
+    SetMetadata(NOTIFY, { event, payload } satisfies NotifyMetadata),
+    UseInterceptors(NotifyInterceptor),
+  );

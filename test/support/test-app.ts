@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
+import type { DynamicModule, Type } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { inject } from 'vitest';
 import { loadConfig } from '../../src/config/app-config.js';
@@ -45,6 +46,7 @@ async function freshPostgresDatabase(baseUrl: string): Promise<{ url: string; dr
 export async function startTestApp(
   env: Record<string, string> = {},
   glanceConfigFile?: string,
+  options: { extraModules?: Array<Type | DynamicModule> } = {},
 ): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'glint-app-'));
   const baseUrl = process.env.DATABASE_URL;
@@ -57,7 +59,7 @@ export async function startTestApp(
     ...env,
   });
   if (!database) config.database.embeddedSnapshot = inject('embeddedSnapshot');
-  const app = await createApp(config);
+  const app = await createApp(config, options);
   return {
     app,
     config,
