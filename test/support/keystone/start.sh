@@ -61,8 +61,11 @@ key_repository = $dir/fernet-keys
 key_repository = $dir/credential-keys
 [token]
 expiration = $expiration
+# An in-process cache: without it every validation re-reads roles and policy (seconds on 2 busy
+# cores); one uwsgi process keeps it coherent, and Keystone invalidates it on revocation.
 [cache]
-enabled = false
+enabled = true
+backend = dogpile.cache.memory
 [oslo_policy]
 policy_dirs = $dir/policy.d
 CONF
@@ -71,6 +74,8 @@ CONF
   user="$(id -un)"
   group="$(id -gn)"
   "${manage[@]}" db_sync >>"$dir/setup.log" 2>&1
+  # WAL: a reader left in a transaction must not make the next write fail with "database is locked".
+  python3 -c 'import sqlite3, sys; sqlite3.connect(sys.argv[1]).execute("PRAGMA journal_mode=WAL")' "$dir/keystone.db"
   "${manage[@]}" fernet_setup --keystone-user "$user" --keystone-group "$group" >>"$dir/setup.log" 2>&1
   "${manage[@]}" credential_setup --keystone-user "$user" --keystone-group "$group" >>"$dir/setup.log" 2>&1
   "${manage[@]}" bootstrap --bootstrap-password "$password" --bootstrap-admin-url "$url" \
@@ -89,10 +94,12 @@ else
 fi
 echo "$port" >"$dir/port"
 
-# One process with a few threads: enough for the tests, light on a 2-core machine.
+# uwsgi's http-socket closes every connection after its answer: say so, or clients that pool
+# connections reuse a closed one (ECONNRESET).
+# One process, one thread: sqlite allows one writer, and the tests need no more; light on 2 cores.
 uwsgi --plugin python3 --http-socket "127.0.0.1:${port}" --wsgi-file /usr/bin/keystone-wsgi-public \
-  --master --processes 1 --threads 4 --die-on-term --need-app --lazy-apps \
-  --env "OS_KEYSTONE_CONFIG_FILES=$dir/keystone.conf" \
+  --master --processes 1 --threads 1 --die-on-term --need-app --lazy-apps \
+  --env "OS_KEYSTONE_CONFIG_FILES=$dir/keystone.conf" --add-header 'Connection: close' \
   --pidfile "$dir/uwsgi.pid" --daemonize "$dir/uwsgi.log" >/dev/null 2>&1
 
 for _ in $(seq 1 120); do
