@@ -78,7 +78,7 @@ describe('GLINT_AUTH=oidc (bearer JWTs against a JWKS on loopback)', () => {
       .setProtectedHeader({ alg: key.jwk.alg!, kid: key.kid })
       .setIssuer(options.iss ?? issuer.url)
       .setAudience(options.aud ?? AUDIENCE)
-      .setSubject((claims.sub) ?? 'user-1')
+      .setSubject(claims.sub ?? 'user-1')
       .setIssuedAt()
       .setExpirationTime(options.exp ?? '5m')
       .sign(key.privateKey);

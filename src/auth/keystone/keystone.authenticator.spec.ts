@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Request } from 'express';
+import { Logger } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { KeystoneAuthtokenOptions } from '../../config/auth-options.js';
 import { UnauthenticatedError, UnavailableError } from '../../common/errors/domain-errors.js';
@@ -300,5 +301,27 @@ describe('KeystoneAuthenticator against a fake Keystone', () => {
     expect(domain.extra.domainId).toBe('d1');
     expect(domain.projectId).toBeNull();
     expect(domain.isAdmin).toBe(false);
+  });
+
+  it('logs neither the service password nor any token', async () => {
+    const lines: string[] = [];
+    const capture = (...args: unknown[]) => void lines.push(args.map((a) => JSON.stringify(a)).join(' '));
+    const spies = (['log', 'error', 'warn', 'debug', 'verbose'] as const).map((m) =>
+      vi.spyOn(Logger.prototype, m).mockImplementation(capture),
+    );
+    try {
+      const auth = new KeystoneAuthenticator(options(ks.url), isAdmin);
+      await auth.authenticate(request({ 'X-Auth-Token': 'good-secret-token' }));
+      await auth.authenticate(request({ 'X-Auth-Token': 'bad-secret-token' })).catch(() => undefined);
+      ks.handle.validate = (_req, res) => json(res, 500, {});
+      await auth.authenticate(request({ 'X-Auth-Token': 'good-other-secret' })).catch(() => undefined);
+      ks.handle.issue = (_req, res) => json(res, 401, {});
+      const refused = new KeystoneAuthenticator(options(ks.url), isAdmin);
+      await refused.authenticate(request({ 'X-Auth-Token': 'good-third-secret' })).catch(() => undefined);
+    } finally {
+      spies.forEach((s) => s.mockRestore());
+    }
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.join('\n')).not.toMatch(/secret|svc-\d/);
   });
 });
