@@ -209,6 +209,32 @@ describe.skipIf(!runnable)('GLINT_AUTH=keystone with a real Keystone', () => {
     expect(bad.headers['www-authenticate']).toBe(`Keystone uri="${ks.url}"`);
   });
 
+  it('applies the legacy rules to the same tokens with oslo_policy.enforce_new_defaults: false', async () => {
+    const legacy = await startTestApp(
+      { GLINT_AUTH: 'keystone' },
+      glintConfig({ oslo_policy: { enforce_new_defaults: false } }),
+      { extraModules: [PolicyProbeModule] },
+    );
+    try {
+      const outcomes: string[] = [];
+      for (const c of RULE_CASES) {
+        for (const persona of PERSONAS) {
+          const own = IDENTITIES[persona].project ? projects[IDENTITIES[persona].project] : null;
+          const res = await legacy.http
+            .post(`/v2/_test/policy/${c.rule}`)
+            .set('X-Auth-Token', tokens[persona])
+            .send({ target: resolveTarget(c.target, projects, own) });
+          const expected = c.legacyAllowed.includes(persona) ? 200 : 403;
+          if (res.status !== expected)
+            outcomes.push(`${persona} ${c.rule}: ${res.status}, expected ${expected}`);
+        }
+      }
+      expect(outcomes).toEqual([]);
+    } finally {
+      await legacy.close();
+    }
+  });
+
   it('stops accepting a revoked token within token_cache_time', async () => {
     const short = await startTestApp({ GLINT_AUTH: 'keystone' }, glintConfig({}, { token_cache_time: 1 }), {
       extraModules: [PolicyProbeModule],
