@@ -1,5 +1,7 @@
+import { Images1795728968014 } from './1795728968014-Images.js';
+
 /**
  * Every migration, in order. Loaded as classes (not by file glob) so that the same list runs
  * under the compiled app, the migration CLI and the test runner.
  */
-export const MIGRATIONS: Array<new () => unknown> = [];
+export const MIGRATIONS: Array<new () => unknown> = [Images1795728968014];

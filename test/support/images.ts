@@ -1,0 +1,31 @@
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { NOTIFICATION_EVENT } from '../../src/notifications/notification.js';
+import type { Notification } from '../../src/notifications/notification.js';
+import type { TestApp } from './test-app.js';
+
+/** Headers for a trusted-mode caller acting in `project` with `roles`. */
+export function as(project: string, roles = 'member,reader'): Record<string, string> {
+  return {
+    'X-Identity-Status': 'Confirmed',
+    'X-Project-Id': project,
+    'X-User-Id': `user-${project}`,
+    'X-Roles': roles,
+    Accept: 'application/json',
+  };
+}
+
+export const PATCH_TYPE = 'application/openstack-images-v2.1-json-patch';
+
+/** Records every notification the app sends while a test runs. */
+export function recordNotifications(t: TestApp): Notification[] {
+  const sent: Notification[] = [];
+  t.app.get(EventEmitter2).on(NOTIFICATION_EVENT, (n: Notification) => sent.push(n));
+  return sent;
+}
+
+/** The text of a Glance JSON error body, without WebOb's decoration. */
+export function errorText(body: { message?: string }): string {
+  const message = body.message ?? '';
+  const [explanation, detail = ''] = message.split('<br /><br />');
+  return (detail.trim() || explanation).trim();
+}
