@@ -283,17 +283,17 @@ describe.skipIf(!runnable)('GLINT_AUTH=keystone with a real Keystone', () => {
       `--os-project-name=P-${run}`,
       '--os-user-domain-name=Default',
       '--os-project-domain-name=Default',
-      '--os-identity-api-version=3',
-      '--os-interface=public',
       ...args,
     ];
+    /** The openstack CLI takes two more options than glance's own CLI. */
+    const osc = (...args: string[]) => cli('--os-identity-api-version=3', '--os-interface=public', ...args);
 
     it('openstack token issue: the credentials the client tests use work, and Glint takes the token', async () => {
-      const { stdout } = await exec('openstack', cli('token', 'issue', '-f', 'json'), { timeout: 60_000 });
+      const { stdout } = await exec('openstack', osc('token', 'issue', '-f', 'json'), { timeout: 60_000 });
       const issued = JSON.parse(stdout) as { id: string; project_id: string };
       expect(issued.project_id).toBe(projects.P);
       await t.http.get('/v2/info/import').set('X-Auth-Token', issued.id).expect(200);
-    });
+    }, 120_000);
 
     it('openstack image list and glance image-create through the catalog (once images merge)', async (ctx) => {
       if (!mounted('POST /v2/images') || !mounted('GET /v2/images')) return ctx.skip();
@@ -301,14 +301,20 @@ describe.skipIf(!runnable)('GLINT_AUTH=keystone with a real Keystone', () => {
       const { port } = t.app.getHttpServer().address() as AddressInfo;
       await api.registerImageEndpoint(`http://127.0.0.1:${port}`);
       const name = `cli-${run}`;
+      // glance image-create uploads whatever stdin holds unless stdin is closed (0<&-).
       await exec(
-        'glance',
-        cli('image-create', '--name', name, '--disk-format', 'raw', '--container-format', 'bare'),
+        'sh',
+        [
+          '-c',
+          'exec glance "$@" 0<&-',
+          'glance',
+          ...cli('image-create', '--name', name, '--disk-format', 'raw', '--container-format', 'bare'),
+        ],
         { timeout: 60_000 },
       );
-      const { stdout } = await exec('openstack', cli('image', 'list', '-f', 'json'), { timeout: 60_000 });
+      const { stdout } = await exec('openstack', osc('image', 'list', '-f', 'json'), { timeout: 60_000 });
       expect((JSON.parse(stdout) as Array<{ Name: string }>).map((i) => i.Name)).toContain(name);
-    });
+    }, 120_000);
   });
 
   // Last: it stops Keystone.

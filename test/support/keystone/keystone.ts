@@ -160,6 +160,16 @@ export class KeystoneApi {
 
   /** Puts an image service at `url` in the catalog, as a deployment registers Glance. */
   async registerImageEndpoint(url: string): Promise<void> {
+    // A reused Keystone (GLINT_TEST_KEYSTONE_DIR) still lists the Glint of an earlier run.
+    const old = await this.call<{ services: Array<{ id: string }> }>('GET', '/services?type=image');
+    for (const service of old.services) {
+      const eps = await this.call<{ endpoints: Array<{ id: string }> }>(
+        'GET',
+        `/endpoints?service_id=${service.id}`,
+      );
+      for (const ep of eps.endpoints) await this.call('DELETE', `/endpoints/${ep.id}`);
+      await this.call('DELETE', `/services/${service.id}`);
+    }
     const service = await this.call<{ service: { id: string } }>('POST', '/services', {
       service: { type: 'image', name: 'glint' },
     });
