@@ -1,3 +1,4 @@
+import type { DynamicModule, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -36,14 +37,19 @@ export async function createApp(
     preview?: boolean;
     /** Runs after the providers exist and before lifecycle hooks (tests register task handlers here). */
     beforeInit?: (app: NestExpressApplication) => void | Promise<void>;
+    /** Extra modules mounted beside the features (tests mount probes here). */
+    extraModules?: Array<Type | DynamicModule>;
   } = {},
 ): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
-    bodyParser: false,
-    bufferLogs: true,
-    abortOnError: false,
-    preview: options.preview,
-  });
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoot(config, options.extraModules),
+    {
+      bodyParser: false,
+      bufferLogs: true,
+      abortOnError: false,
+      preview: options.preview,
+    },
+  );
   if (!options.preview) app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   app.set('etag', false);

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import type { DynamicModule } from '@nestjs/common';
+import type { DynamicModule, Type } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { LoggerModule } from 'nestjs-pino';
@@ -19,7 +19,8 @@ import { FEATURE_MODULES } from './features.js';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  /** `extraModules`: mounted after the features (tests mount probes this way). */
+  static forRoot(config: AppConfig, extraModules: Array<Type | DynamicModule> = []): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -47,6 +48,7 @@ export class AppModule {
         AuthModule,
         HealthModule,
         ...FEATURE_MODULES,
+        ...extraModules,
       ],
       controllers: [VersionsController],
       providers: [

@@ -2,11 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { CanActivate, ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import type { AppConfig } from '../config/app-config.js';
-import { APP_CONFIG } from '../config/config.module.js';
-import { PolicyService } from '../policy/policy.service.js';
 import { IS_PUBLIC } from './public.decorator.js';
-import { noauthContext, trustedContext } from './identity.js';
+import { AUTHENTICATOR } from './authenticator.js';
+import type { Authenticator } from './authenticator.js';
 
 /**
  * Builds the caller's RequestContext for every route not marked @Public(), the way the
@@ -16,11 +14,10 @@ import { noauthContext, trustedContext } from './identity.js';
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly policy: PolicyService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(AUTHENTICATOR) private readonly authenticator: Authenticator,
   ) {}
 
-  canActivate(exec: ExecutionContext): boolean {
+  async canActivate(exec: ExecutionContext): Promise<boolean> {
     if (exec.getType() !== 'http') return true;
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
       exec.getHandler(),
@@ -28,11 +25,7 @@ export class AuthGuard implements CanActivate {
     ]);
     if (isPublic) return true;
     const req = exec.switchToHttp().getRequest<Request>();
-    const requestId = req.id ?? '';
-    req.glintContext =
-      this.config.auth === 'noauth'
-        ? noauthContext(requestId)
-        : trustedContext(req.headers, requestId, (roles) => this.policy.isAdmin(roles));
+    req.glintContext = await this.authenticator.authenticate(req);
     return true;
   }
 }

@@ -57,4 +57,61 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ GLINT_CONFIG: file('c.yaml', 'a: [\n') })).toThrow(ConfigError);
     expect(() => loadConfig({ GLINT_CONFIG: '/nonexistent/glint.yaml' })).toThrow(/GLINT_CONFIG/);
   });
+
+  it('names what GLINT_AUTH=keystone and oidc are missing', () => {
+    expect(() => loadConfig({ GLINT_AUTH: 'keystone' })).toThrow(/keystone_authtoken\.auth_url.*password/);
+    expect(() => loadConfig({ GLINT_AUTH: 'oidc' })).toThrow(/oidc\.issuer.*oidc\.audience/);
+    const partial = file(
+      'ks.yaml',
+      'keystone_authtoken:\n  auth_url: http://keystone:5000\n  username: glint\n  project_name: service\n',
+    );
+    expect(() => loadConfig({ GLINT_AUTH: 'keystone', GLINT_CONFIG: partial })).toThrow(
+      /password.*user_domain_name.*project_domain_name/,
+    );
+    expect(() =>
+      loadConfig({ GLINT_CONFIG: file('bad.yaml', 'keystone_authtoken:\n  memcached_servers: [a]\n') }),
+    ).toThrow(/memcached_servers/);
+  });
+
+  it('takes keystone_authtoken from GLINT_CONFIG with keystonemiddleware names, secrets from the environment', () => {
+    const yaml = file(
+      'ks2.yaml',
+      [
+        'keystone_authtoken:',
+        '  www_authenticate_uri: https://keystone.example.com/v3',
+        '  auth_url: http://keystone:5000',
+        '  username: glance',
+        '  user_domain_name: Default',
+        '  project_name: service',
+        '  project_domain_name: Default',
+        '  token_cache_time: 60',
+        '',
+      ].join('\n'),
+    );
+    const c = loadConfig({
+      GLINT_AUTH: 'keystone',
+      GLINT_CONFIG: yaml,
+      GLINT_KEYSTONE_PASSWORD: 's3cret',
+      GLINT_KEYSTONE_AUTH_URL: 'http://keystone.internal:5000/v3',
+    });
+    expect(c.glance.keystone_authtoken).toMatchObject({
+      auth_url: 'http://keystone.internal:5000/v3',
+      password: 's3cret',
+      token_cache_time: 60,
+      service_token_roles: ['service'],
+      http_request_max_retries: 3,
+    });
+    const oidc = loadConfig({
+      GLINT_AUTH: 'oidc',
+      GLINT_OIDC_ISSUER: 'https://idp.example',
+      GLINT_OIDC_AUDIENCE: 'a, b',
+    });
+    expect(oidc.glance.oidc).toMatchObject({
+      issuer: 'https://idp.example',
+      audience: ['a', 'b'],
+      roles_claim: 'roles',
+    });
+    const single = file('oidc.yaml', 'oidc:\n  issuer: https://idp.example\n  audience: glint\n');
+    expect(loadConfig({ GLINT_AUTH: 'oidc', GLINT_CONFIG: single }).glance.oidc.audience).toEqual(['glint']);
+  });
 });

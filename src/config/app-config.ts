@@ -18,9 +18,10 @@ import { parse as parseYaml } from 'yaml';
 import { GlanceOptions } from './glance-options.js';
 import { parseNotifySinks } from './notify-sinks.js';
 import type { NotifySinkSpec } from './notify-sinks.js';
+import { missingAuthSettings } from './auth-options.js';
 
-export type AuthMode = 'noauth' | 'trusted';
-export const AUTH_MODES: readonly AuthMode[] = ['noauth', 'trusted'];
+export type AuthMode = 'noauth' | 'trusted' | 'keystone' | 'oidc';
+export const AUTH_MODES: readonly AuthMode[] = ['noauth', 'trusted', 'keystone', 'oidc'];
 
 /** The environment Glint reads. Every setting is listed, with its default, in .env.example. */
 export class EnvironmentVariables {
@@ -56,6 +57,13 @@ export class EnvironmentVariables {
   @IsInt() @Min(1) GLINT_TASK_SUPERVISE_SECONDS = 60;
   /** Longest one attempt of a task may run before it is retried or failed (seconds). */
   @IsInt() @Min(1) GLINT_TASK_MAX_RUNTIME_SECONDS = 86_400;
+  /** Override keystone_authtoken.auth_url, username and password (secrets stay out of files). */
+  @IsOptional() @IsString() GLINT_KEYSTONE_AUTH_URL?: string;
+  @IsOptional() @IsString() GLINT_KEYSTONE_USERNAME?: string;
+  @IsOptional() @IsString() GLINT_KEYSTONE_PASSWORD?: string;
+  /** Override oidc.issuer and oidc.audience (comma list). */
+  @IsOptional() @IsString() GLINT_OIDC_ISSUER?: string;
+  @IsOptional() @IsString() GLINT_OIDC_AUDIENCE?: string;
 }
 
 export interface TaskExecutorConfig {
@@ -199,6 +207,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   } catch (err) {
     throw new ConfigError(`GLINT_NOTIFY: ${(err as Error).message}`, { cause: err });
   }
+  applyAuthOverrides(glance, vars);
+  const missing = missingAuthSettings(vars.GLINT_AUTH, glance.keystone_authtoken, glance.oidc);
+  if (missing.length) throw new ConfigError(`GLINT_AUTH=${vars.GLINT_AUTH} needs ${missing.join('; ')}`);
 
   const config: AppConfig = {
     port: vars.PORT,
@@ -228,6 +239,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   };
   assertSafeAuth(config);
   return config;
+}
+
+function applyAuthOverrides(glance: GlanceOptions, vars: EnvironmentVariables): void {
+  const ks = glance.keystone_authtoken;
+  if (vars.GLINT_KEYSTONE_AUTH_URL) ks.auth_url = vars.GLINT_KEYSTONE_AUTH_URL;
+  if (vars.GLINT_KEYSTONE_USERNAME) ks.username = vars.GLINT_KEYSTONE_USERNAME;
+  if (vars.GLINT_KEYSTONE_PASSWORD) ks.password = vars.GLINT_KEYSTONE_PASSWORD;
+  if (vars.GLINT_OIDC_ISSUER) glance.oidc.issuer = vars.GLINT_OIDC_ISSUER;
+  if (vars.GLINT_OIDC_AUDIENCE)
+    glance.oidc.audience = vars.GLINT_OIDC_AUDIENCE.split(',')
+      .map((a) => a.trim())
+      .filter(Boolean);
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost|\[::1\])$/i;

@@ -12,6 +12,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { KeystoneAuthtokenOptions, OidcOptions } from './auth-options.js';
 
 /**
  * The structured settings read from GLINT_CONFIG. Option names and defaults are Glance's
@@ -128,6 +129,10 @@ export class GlanceOptions {
   @ValidateNested() @Type(() => TaskOptions) task = new TaskOptions();
   @ValidateNested() @Type(() => OsloPolicyOptions) oslo_policy = new OsloPolicyOptions();
   @ValidateNested() @Type(() => ImportFilteringOptions) import_filtering_opts = new ImportFilteringOptions();
+  /** GLINT_AUTH=keystone: keystonemiddleware's [keystone_authtoken] options. */
+  @ValidateNested() @Type(() => KeystoneAuthtokenOptions) keystone_authtoken = new KeystoneAuthtokenOptions();
+  /** GLINT_AUTH=oidc: the issuer and claim mapping of bearer JWTs. */
+  @ValidateNested() @Type(() => OidcOptions) oidc = new OidcOptions();
 
   /** Inline policy overrides, `rule name: check string`; they win over the policy file. */
   @IsObject() policy: Record<string, string> = {};

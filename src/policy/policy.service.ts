@@ -65,6 +65,9 @@ export class PolicyService {
 
   /** true when `rule` allows the caller to act on `target`. */
   check(ctx: RequestContext, rule: string, target: PolicyTarget = {}): boolean {
+    // oslo.policy refuses a token whose scope is not among a rule's scope_types before reading
+    // the rule, and every Glance rule is project-scoped: system and domain tokens never pass.
+    if (!projectScoped(ctx)) return false;
     const compiled = this.rules.get(rule) ?? this.rules.get('default');
     if (!compiled) return false;
     const full = { project_id: ctx.projectId, ...target };
@@ -87,6 +90,11 @@ export class PolicyService {
   ownershipCheckedInCode(rule: string): boolean {
     return this.legacy && LEGACY_OWNER_CHECKED.has(rule);
   }
+}
+
+/** A project-scoped (or unscoped) token, as opposed to a system- or domain-scoped one. */
+export function projectScoped(ctx: RequestContext): boolean {
+  return !ctx.extra.systemScope && !(ctx.extra.domainId && !ctx.projectId);
 }
 
 export function credentialsOf(ctx: RequestContext): Credentials {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
+import type { DynamicModule, Type } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { inject } from 'vitest';
 import { loadConfig } from '../../src/config/app-config.js';
@@ -50,6 +51,8 @@ export interface TestAppOptions {
    * dir sees the same database, as a restarted process would. The dir is not deleted on close.
    */
   dataDir?: string;
+  /** Test-only modules mounted beside the features (e.g. a policy probe controller). */
+  extraModules?: Array<Type | DynamicModule>;
   /** Runs before the app's lifecycle hooks, e.g. to register task handlers. */
   beforeInit?: (app: NestExpressApplication) => void | Promise<void>;
 }
@@ -85,7 +88,7 @@ export async function startTestApp(
     ...env,
   });
   if (!url && !options.dataDir) config.database.embeddedSnapshot = inject('embeddedSnapshot');
-  const app = await createApp(config, { beforeInit: options.beforeInit });
+  const app = await createApp(config, { beforeInit: options.beforeInit, extraModules: options.extraModules });
   return {
     app,
     config,

@@ -39,8 +39,17 @@ export class ConflictError extends DomainError {}
 export class DuplicateError extends ConflictError {}
 /** A quota or size cap would be exceeded. */
 export class OverLimitError extends DomainError {}
-/** No identity, or an identity that could not be confirmed. */
-export class UnauthenticatedError extends DomainError {}
+/**
+ * No identity, or an identity that could not be confirmed. `challenge` says how to authenticate
+ * (the auth scheme's `WWW-Authenticate` value, e.g. `Keystone uri="…"`), when the mode has one.
+ */
+export class UnauthenticatedError extends DomainError {
+  readonly challenge?: string;
+  constructor(message = '', options: { detail?: boolean; challenge?: string } = {}) {
+    super(message, options);
+    this.challenge = options.challenge;
+  }
+}
 /** The request's media type is not accepted here. */
 export class UnsupportedMediaTypeError extends DomainError {
   constructor(

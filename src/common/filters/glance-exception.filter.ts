@@ -1,4 +1,4 @@
-import { Catch, HttpException, Logger } from '@nestjs/common';
+import { Catch, HttpException, Inject, Logger, Optional } from '@nestjs/common';
 import type { ArgumentsHost, ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import {
@@ -18,6 +18,7 @@ import {
 import { negotiateErrorType, renderError } from '../http/error-body.js';
 import type { ErrorBodyInput } from '../http/error-body.js';
 import { allowedMethods } from '../http/route-table.js';
+import { AUTH_CHALLENGE } from '../http/auth-challenge.js';
 
 /** The one table from domain error to HTTP status. Order matters: subclasses first. */
 const STATUS_BY_ERROR: Array<[abstract new (...args: never[]) => DomainError, number]> = [
@@ -49,11 +50,16 @@ const NO_ROUTE = /^Cannot [A-Z]+ /;
 export class GlanceExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
+  constructor(@Optional() @Inject(AUTH_CHALLENGE) private readonly challenge: string | null = null) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const req = http.getRequest<Request>();
     const res = http.getResponse<Response>();
     const failure = this.describe(exception, req);
+    if (failure.status === 401 && this.challenge && !failure.headers?.['WWW-Authenticate']) {
+      failure.headers = { ...failure.headers, 'WWW-Authenticate': this.challenge };
+    }
     if (failure.status >= 500) {
       this.logger.error(
         { err: exception, requestId: res.getHeader('x-openstack-request-id') },
@@ -75,6 +81,9 @@ export class GlanceExceptionFilter implements ExceptionFilter {
       }
       if (exception instanceof UnsupportedMediaTypeError && exception.acceptPatch) {
         failure.headers = { 'Accept-Patch': exception.acceptPatch };
+      }
+      if (exception instanceof UnauthenticatedError && exception.challenge) {
+        failure.headers = { 'WWW-Authenticate': exception.challenge };
       }
       return failure;
     }
