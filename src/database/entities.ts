@@ -2,6 +2,7 @@ import { ImageEntity } from '../images/image.entity.js';
 import { ImageLocationEntity } from '../images/image-location.entity.js';
 import { ImagePropertyEntity } from '../images/image-property.entity.js';
 import { ImageTagEntity } from '../images/image-tag.entity.js';
+import { ImageMemberEntity } from '../members/image-member.entity.js';
 
 /**
  * Every TypeORM entity, in one list, so that the migration generator and the application see the
@@ -12,4 +13,5 @@ export const ENTITIES: Array<new () => unknown> = [
   ImagePropertyEntity,
   ImageTagEntity,
   ImageLocationEntity,
+  ImageMemberEntity,
 ];
