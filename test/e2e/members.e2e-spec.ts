@@ -70,6 +70,9 @@ describe('image members (secure RBAC defaults)', () => {
       });
       expect(res.body.created_at).toMatch(TIMESTAMP);
       expect(res.body.updated_at).toBe(res.body.created_at);
+      // The representation and the published schema describe the same keys.
+      const schema = (await t.http.get('/v2/schemas/member').set(owner).expect(200)).body;
+      expect(Object.keys(schema.properties).sort()).toEqual(Object.keys(res.body).sort());
       expect(sent.map((n) => n.event_type)).toEqual(['image.member.create']);
       expect(sent[0].payload).toEqual({
         image_id: id,
