@@ -459,8 +459,12 @@ export class ImagesRepository {
       if (v) return `i.visibility = '${v}'`;
       return `(i.visibility <> 'community' OR ${ownerOf()})`;
     }
-    const member = this.memberSql(params, caller.projectId, query.memberStatus);
-    const shared = member ? `(i.visibility = 'shared' AND ${member})` : null;
+    // Built only by the branches that use it, for the same reason as the owner parameter.
+    const memberOf = () => this.memberSql(params, caller.projectId, query.memberStatus);
+    const sharedWith = () => {
+      const member = memberOf();
+      return member ? ` OR (i.visibility = 'shared' AND ${member})` : '';
+    };
     switch (v) {
       case 'public':
         return "i.visibility = 'public'";
@@ -468,12 +472,14 @@ export class ImagesRepository {
         return "i.visibility = 'community'";
       case 'private':
         return `(i.visibility = 'private' AND ${ownerOf()})`;
-      case 'shared':
+      case 'shared': {
+        const member = memberOf();
         return `(i.visibility = 'shared' AND (${ownerOf()}${member ? ` OR ${member}` : ''}))`;
+      }
       case 'all':
-        return `(${ownerOf()} OR i.visibility IN ('public', 'community')${shared ? ` OR ${shared}` : ''})`;
+        return `(${ownerOf()} OR i.visibility IN ('public', 'community')${sharedWith()})`;
       default:
-        return `(${ownerOf()} OR i.visibility = 'public'${shared ? ` OR ${shared}` : ''})`;
+        return `(${ownerOf()} OR i.visibility = 'public'${sharedWith()})`;
     }
   }
 }

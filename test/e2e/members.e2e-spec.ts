@@ -456,6 +456,10 @@ describe('image members (secure RBAC defaults)', () => {
         expect(await listNames(owner, `?member_status=${ms}`)).toContain('shared-with-member');
         expect(await listNames(other, `?member_status=${ms}`)).not.toContain('shared-with-member');
       }
+      // Every visibility filter works with memberships in play (each binds only what it uses).
+      for (const v of ['public', 'private', 'community', 'shared', 'all']) {
+        await t.http.get(`/v2/images?visibility=${v}&member_status=all`).set(member).expect(200);
+      }
       const bad = await t.http.get('/v2/images?member_status=x').set(member).expect(400);
       expect(errorText(bad.body)).toBe('Invalid status: x');
     });
