@@ -1,6 +1,7 @@
 import { CreateTasks1795728281386 } from './1795728281386-CreateTasks.js';
 import { Images1795728968014 } from './1795728968014-Images.js';
 import { MetadefTables1795729915548 } from './1795729915548-MetadefTables.js';
+import { ImageMembers1795730556101 } from './1795730556101-ImageMembers.js';
 
 /**
  * Every migration, in order. Loaded as classes (not by file glob) so that the same list runs
@@ -10,4 +11,5 @@ export const MIGRATIONS: Array<new () => unknown> = [
   CreateTasks1795728281386,
   Images1795728968014,
   MetadefTables1795729915548,
+  ImageMembers1795730556101,
 ];

@@ -2,6 +2,7 @@ import { ImageEntity } from '../images/image.entity.js';
 import { ImageLocationEntity } from '../images/image-location.entity.js';
 import { ImagePropertyEntity } from '../images/image-property.entity.js';
 import { ImageTagEntity } from '../images/image-tag.entity.js';
+import { ImageMemberEntity } from '../members/image-member.entity.js';
 import { METADEF_ENTITIES } from '../metadefs/entities/index.js';
 import { TaskEntity } from '../tasks/task.entity.js';
 
@@ -14,6 +15,7 @@ export const ENTITIES: Array<new () => unknown> = [
   ImagePropertyEntity,
   ImageTagEntity,
   ImageLocationEntity,
+  ImageMemberEntity,
   TaskEntity,
   ...METADEF_ENTITIES,
 ];

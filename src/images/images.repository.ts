@@ -482,8 +482,15 @@ export class ImagesRepository {
       if (v) return [`i.visibility = '${v}'`];
       return [`(i.visibility <> 'community' OR ${owned()})`];
     }
-    const member = this.memberSql(params, caller.projectId, query.memberStatus);
-    const shared = member ? [`i.visibility = 'shared' AND ${notOwned()} AND ${member}`] : [];
+    // Built only by the branches that use it: PostgreSQL refuses a parameter that is never mentioned.
+    let sharedBranch: string[] | undefined;
+    const shared = () => {
+      if (!sharedBranch) {
+        const member = this.memberSql(params, caller.projectId, query.memberStatus);
+        sharedBranch = member ? [`i.visibility = 'shared' AND ${notOwned()} AND ${member}`] : [];
+      }
+      return sharedBranch;
+    };
     switch (v) {
       case 'public':
         return ["i.visibility = 'public'"];
@@ -492,11 +499,11 @@ export class ImagesRepository {
       case 'private':
         return [`i.visibility = 'private' AND ${owned()}`];
       case 'shared':
-        return [`i.visibility = 'shared' AND ${owned()}`, ...shared];
+        return [`i.visibility = 'shared' AND ${owned()}`, ...shared()];
       case 'all':
-        return [owned(), `i.visibility IN ('public', 'community') AND ${notOwned()}`, ...shared];
+        return [owned(), `i.visibility IN ('public', 'community') AND ${notOwned()}`, ...shared()];
       default:
-        return [owned(), `i.visibility = 'public' AND ${notOwned()}`, ...shared];
+        return [owned(), `i.visibility = 'public' AND ${notOwned()}`, ...shared()];
     }
   }
 }
