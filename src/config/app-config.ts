@@ -15,8 +15,10 @@ import {
 import type { ValidationError } from 'class-validator';
 import { parse as parseYaml } from 'yaml';
 import { GlanceOptions } from './glance-options.js';
-import { parseNotifySinks } from './notify-sinks.js';
+import { parseNotifySinks, redactUrl } from './notify-sinks.js';
 import type { NotifySinkSpec } from './notify-sinks.js';
+import { meshTransportOptions } from '../client/transport-url.js';
+import type { MeshTransportOptions } from '../client/transport-url.js';
 
 export type AuthMode = 'noauth' | 'trusted';
 export const AUTH_MODES: readonly AuthMode[] = ['noauth', 'trusted'];
@@ -45,6 +47,20 @@ export class EnvironmentVariables {
   @IsInt() @Min(1) GLINT_NOTIFY_MAX_PENDING = 10_000;
   /** How long an undeliverable notification is retried before it is dropped, in ms. */
   @IsInt() @Min(0) GLINT_NOTIFY_RETRY_MS = 300_000;
+  /** Mesh listeners, comma-separated: nats://…, amqp://…, redis://…, tcp://… (src/client/transport-url.ts). */
+  @IsString() GLINT_MESH = '';
+  /** The first segment of every mesh message pattern (`<prefix>.image.get`). */
+  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'GLINT_MESH_PREFIX must be letters, digits, _ or -' })
+  GLINT_MESH_PREFIX = 'glint';
+  /** When set, every mesh message must carry this token. */
+  @IsOptional() @IsString() GLINT_MESH_TOKEN?: string;
+}
+
+export interface MeshConfig {
+  /** Listener options, one per GLINT_MESH entry. */
+  listeners: MeshTransportOptions[];
+  prefix: string;
+  token?: string;
 }
 
 export interface NotifyConfig {
@@ -76,6 +92,7 @@ export interface AppConfig {
   maxBodyBytes: number;
   database: DatabaseConfig;
   notify: NotifyConfig;
+  mesh: MeshConfig;
   glance: GlanceOptions;
   /** The path of the structured settings file, when one was given. */
   configFile?: string;
@@ -175,6 +192,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     throw new ConfigError(`GLINT_NOTIFY: ${(err as Error).message}`, { cause: err });
   }
 
+  const listeners = vars.GLINT_MESH.split(',')
+    .map((u) => u.trim())
+    .filter(Boolean)
+    .map((u) => {
+      try {
+        return meshTransportOptions(u);
+      } catch (err) {
+        throw new ConfigError(`GLINT_MESH: ${redactUrl(u)}: ${(err as Error).message}`, { cause: err });
+      }
+    });
+
   const config: AppConfig = {
     port: vars.PORT,
     host: vars.HOST,
@@ -191,6 +219,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       acquireTimeoutMs: vars.GLINT_DB_ACQUIRE_TIMEOUT_MS,
     },
     notify: { sinks, maxPending: vars.GLINT_NOTIFY_MAX_PENDING, retryMs: vars.GLINT_NOTIFY_RETRY_MS },
+    mesh: { listeners, prefix: vars.GLINT_MESH_PREFIX, token: vars.GLINT_MESH_TOKEN },
     glance,
     configFile,
   };
