@@ -1,11 +1,12 @@
 import { Injectable, Module } from '@nestjs/common';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import amqp from 'amqplib';
 import { GlintClient, GlintClientModule, GlintError, GlintEvents } from '../../src/client/index.js';
 import type { GlintNotification } from '../../src/client/index.js';
 import { startTestApp } from '../support/test-app.js';
 import type { TestApp } from '../support/test-app.js';
-import { runId } from '../support/brokers.js';
+import { freePort, runId } from '../support/brokers.js';
 
 const NATS = 'nats://127.0.0.1:4222';
 const PROJECT = 'b1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6';
@@ -114,5 +115,44 @@ describe('GlintClientModule over NATS (trusted mesh)', () => {
     });
     const anonymous = glint.as(undefined as never);
     await expect(anonymous.listImages()).rejects.toMatchObject({ code: 401 });
+  });
+});
+
+describe.each([
+  ['RabbitMQ', (run: string) => Promise.resolve(`amqp://guest:guest@127.0.0.1:5672?queue=${run}`)],
+  ['Redis', () => Promise.resolve('redis://127.0.0.1:6379')],
+  ['TCP', async () => `tcp://127.0.0.1:${await freePort()}`],
+])('the image patterns over %s', (name, listener) => {
+  const run = runId(`mesh-${name.toLowerCase()}`);
+  let t: TestApp;
+  let glint: GlintClient;
+  let url: string;
+
+  beforeAll(async () => {
+    url = await listener(run);
+    t = await startTestApp({ GLINT_AUTH: 'trusted', GLINT_MESH: url, GLINT_MESH_PREFIX: run });
+    glint = GlintClient.create({ transport: url, prefix: run, identity: member, timeoutMs: 10_000 });
+    await glint.connect();
+  });
+
+  afterAll(async () => {
+    await glint?.close();
+    await t?.close();
+    if (url?.startsWith('amqp')) {
+      const conn = await amqp.connect('amqp://guest:guest@127.0.0.1:5672');
+      const ch = await conn.createChannel();
+      await ch.deleteQueue(run);
+      await conn.close();
+    }
+  });
+
+  it('creates, reads and refuses with Glance’s codes', async () => {
+    const created = await glint.createImage({ name, tags: ['mesh'] });
+    expect(await glint.getImage(created.id)).toEqual(created);
+    // A member may not deactivate (admin only by default): policy's 403, as over HTTP.
+    await expect(glint.deactivateImage(created.id)).rejects.toMatchObject({ code: 403 });
+    await expect(glint.createImage({ visibility: 'public' })).rejects.toMatchObject({ code: 403 });
+    await glint.deleteImage(created.id);
+    await expect(glint.getImage(created.id)).rejects.toMatchObject({ code: 404 });
   });
 });
