@@ -64,7 +64,11 @@ export async function createApp(
   app.enableShutdownHooks();
   if (!options.preview) {
     await options.beforeInit?.(app);
+    // Mesh listeners share the app's guards and filters (STYLE: inheritAppConfig).
+    for (const listener of config.mesh.listeners)
+      app.connectMicroservice(listener, { inheritAppConfig: true });
     await app.init();
+    if (config.mesh.listeners.length) await app.startAllMicroservices();
     const router = (
       app.getHttpAdapter().getInstance() as unknown as {
         router: { stack: Parameters<typeof captureRoutes>[0] };

@@ -16,6 +16,7 @@ import { HealthModule } from './health/health.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 import { VersionsController } from './versions/versions.controller.js';
 import { FEATURE_MODULES } from './features.js';
+import { MeshModule } from './mesh/mesh.module.js';
 
 @Module({})
 export class AppModule {
@@ -49,6 +50,7 @@ export class AppModule {
         HealthModule,
         ...FEATURE_MODULES,
         ...extraModules,
+        MeshModule.forRoot(config),
       ],
       controllers: [VersionsController],
       providers: [

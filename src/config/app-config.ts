@@ -16,9 +16,11 @@ import {
 import type { ValidationError } from 'class-validator';
 import { parse as parseYaml } from 'yaml';
 import { GlanceOptions } from './glance-options.js';
-import { parseNotifySinks } from './notify-sinks.js';
+import { parseNotifySinks, redactUrl } from './notify-sinks.js';
 import type { NotifySinkSpec } from './notify-sinks.js';
 import { missingAuthSettings } from './auth-options.js';
+import { meshTransportOptions } from '../client/transport-url.js';
+import type { MeshTransportOptions } from '../client/transport-url.js';
 
 export type AuthMode = 'noauth' | 'trusted' | 'keystone' | 'oidc';
 export const AUTH_MODES: readonly AuthMode[] = ['noauth', 'trusted', 'keystone', 'oidc'];
@@ -64,6 +66,13 @@ export class EnvironmentVariables {
   /** Override oidc.issuer and oidc.audience (comma list). */
   @IsOptional() @IsString() GLINT_OIDC_ISSUER?: string;
   @IsOptional() @IsString() GLINT_OIDC_AUDIENCE?: string;
+  /** Mesh listeners, comma-separated: nats://…, amqp://…, redis://…, tcp://… (src/client/transport-url.ts). */
+  @IsString() GLINT_MESH = '';
+  /** The first segment of every mesh message pattern (`<prefix>.image.get`). */
+  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'GLINT_MESH_PREFIX must be letters, digits, _ or -' })
+  GLINT_MESH_PREFIX = 'glint';
+  /** When set, every mesh message must carry this token. */
+  @IsOptional() @IsString() GLINT_MESH_TOKEN?: string;
 }
 
 export interface TaskExecutorConfig {
@@ -72,6 +81,13 @@ export interface TaskExecutorConfig {
   heartbeatSeconds: number;
   superviseSeconds: number;
   maxRuntimeSeconds: number;
+}
+
+export interface MeshConfig {
+  /** Listener options, one per GLINT_MESH entry. */
+  listeners: MeshTransportOptions[];
+  prefix: string;
+  token?: string;
 }
 
 export interface NotifyConfig {
@@ -104,6 +120,7 @@ export interface AppConfig {
   database: DatabaseConfig;
   notify: NotifyConfig;
   tasks: TaskExecutorConfig;
+  mesh: MeshConfig;
   glance: GlanceOptions;
   /** The path of the structured settings file, when one was given. */
   configFile?: string;
@@ -211,6 +228,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const missing = missingAuthSettings(vars.GLINT_AUTH, glance.keystone_authtoken, glance.oidc);
   if (missing.length) throw new ConfigError(`GLINT_AUTH=${vars.GLINT_AUTH} needs ${missing.join('; ')}`);
 
+  const listeners = vars.GLINT_MESH.split(',')
+    .map((u) => u.trim())
+    .filter(Boolean)
+    .map((u) => {
+      try {
+        return meshTransportOptions(u);
+      } catch (err) {
+        throw new ConfigError(`GLINT_MESH: ${redactUrl(u)}: ${(err as Error).message}`, { cause: err });
+      }
+    });
+
   const config: AppConfig = {
     port: vars.PORT,
     host: vars.HOST,
@@ -234,6 +262,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       superviseSeconds: vars.GLINT_TASK_SUPERVISE_SECONDS,
       maxRuntimeSeconds: vars.GLINT_TASK_MAX_RUNTIME_SECONDS,
     },
+    mesh: { listeners, prefix: vars.GLINT_MESH_PREFIX, token: vars.GLINT_MESH_TOKEN },
     glance,
     configFile,
   };

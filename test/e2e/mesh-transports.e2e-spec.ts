@@ -6,7 +6,7 @@ import type { INestApplication } from '@nestjs/common';
 import amqp from 'amqplib';
 import request from 'supertest';
 import { firstValueFrom, timeout } from 'rxjs';
-import { meshTransportOptions } from '../../src/mesh/transport-options.js';
+import { meshClientOptions, meshTransportOptions } from '../../src/client/transport-url.js';
 import { runId } from '../support/brokers.js';
 
 /**
@@ -54,7 +54,7 @@ describe.each([
     app.connectMicroservice(options, { inheritAppConfig: true });
     await app.startAllMicroservices();
     await app.init();
-    client = ClientProxyFactory.create(options);
+    client = ClientProxyFactory.create(meshClientOptions(url(run)));
     await client.connect();
   });
 

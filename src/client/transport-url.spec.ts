@@ -1,5 +1,5 @@
 import { Transport } from '@nestjs/microservices';
-import { meshTransportOptions } from './transport-options.js';
+import { meshTransportOptions } from './transport-url.js';
 
 describe('meshTransportOptions', () => {
   it('maps nats:// to Transport.NATS with a shared queue group', () => {

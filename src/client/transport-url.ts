@@ -1,7 +1,7 @@
 import { Transport } from '@nestjs/microservices';
-import type { NatsOptions, RedisOptions, RmqOptions } from '@nestjs/microservices';
+import type { ClientOptions, NatsOptions, RedisOptions, RmqOptions, TcpOptions } from '@nestjs/microservices';
 
-export type MeshTransportOptions = NatsOptions | RmqOptions | RedisOptions;
+export type MeshTransportOptions = NatsOptions | RmqOptions | RedisOptions | TcpOptions;
 
 /** The queue (NATS queue group, RabbitMQ queue) that Glint instances share to split requests. */
 export const DEFAULT_MESH_QUEUE = 'glint';
@@ -26,6 +26,7 @@ function queueName(p: URLSearchParams): string {
  * - `amqp[s]://user:pass@host:5672[/vhost][?queue=glint&durable=false&prefetch=N]` → Transport.RMQ
  *   (amqplib + amqp-connection-manager)
  * - `redis[s]://[user:pass@]host:6379[/db]` → Transport.REDIS (ioredis)
+ * - `tcp://host:port` → Transport.TCP (point to point: the listener binds host:port)
  * Throws an Error naming what is wrong; the caller names the setting.
  */
 export function meshTransportOptions(raw: string): MeshTransportOptions {
@@ -33,7 +34,7 @@ export function meshTransportOptions(raw: string): MeshTransportOptions {
   try {
     url = new URL(raw);
   } catch {
-    throw new Error('not a URL (expected nats://, amqp://, amqps://, redis:// or rediss://)');
+    throw new Error('not a URL (expected nats://, amqp://, amqps://, redis://, rediss:// or tcp://)');
   }
   if (!url.hostname) throw new Error('a host is required');
   const user = url.username ? decodeURIComponent(url.username) : undefined;
@@ -88,7 +89,23 @@ export function meshTransportOptions(raw: string): MeshTransportOptions {
         },
       };
     }
+    case 'tcp:': {
+      params(url, []);
+      if (!url.port) throw new Error('a port is required');
+      return {
+        transport: Transport.TCP,
+        options: { host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(url.port) },
+      };
+    }
     default:
-      throw new Error(`unsupported scheme "${url.protocol}" (expected nats, amqp, amqps, redis or rediss)`);
+      throw new Error(
+        `unsupported scheme "${url.protocol}" (expected nats, amqp, amqps, redis, rediss or tcp)`,
+      );
   }
+}
+
+/** The same URL as the options of a client (ClientProxyFactory.create, GlintClientModule). */
+export function meshClientOptions(raw: string): ClientOptions {
+  // The listener and client options share their fields for these four transports.
+  return meshTransportOptions(raw) as ClientOptions;
 }
