@@ -1,0 +1,261 @@
+/**
+ * Image data transfer benchmark (issue 4 targets), every figure measured in the same run:
+ * - upload MB/s against `sha512sum` of the same file;
+ * - download MB/s against `cat file > /dev/null` (page cache);
+ * - server RSS growth while an image is uploaded and downloaded;
+ * - with --s3, upload MB/s into an S3 store beside a plain SDK multipart upload of the same file
+ *   to the same server (s3rver on loopback).
+ *
+ * npm run bench:transfer -- [--size-mib 1024] [--rss-size-mib 4096] [--s3]
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import {
+  createReadStream,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  createWriteStream,
+} from 'node:fs';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+
+const MB = 1e6;
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  return port;
+}
+
+async function makeFile(path: string, mib: number): Promise<void> {
+  const out = createWriteStream(path);
+  for (let i = 0; i < mib; i++) if (!out.write(randomBytes(1024 * 1024))) await once(out, 'drain');
+  out.end();
+  await once(out, 'finish');
+}
+
+function timeCommand(cmd: string, args: string[]): number {
+  const start = process.hrtime.bigint();
+  execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+function rssKb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+}
+
+interface Server {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+async function startGlint(dataDir: string, config?: string): Promise<Server> {
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    GLINT_DATA_DIR: dataDir,
+    GLINT_LOG_LEVEL: 'warn',
+  };
+  delete env.DATABASE_URL;
+  if (config) env.GLINT_CONFIG = config;
+  const child = spawn(process.execPath, ['dist/src/main.js'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  for (let i = 0; i < 600 && !out.includes('listening'); i++) await new Promise((r) => setTimeout(r, 100));
+  if (!out.includes('listening')) throw new Error(`Glint did not start: ${out}`);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
+    async stop() {
+      child.kill('SIGINT');
+      await once(child, 'exit');
+    },
+  };
+}
+
+function call(url: string, method: string, headers: Record<string, string>, body?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers }, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () =>
+        (res.statusCode ?? 500) < 300 ? resolve(text) : reject(new Error(`${res.statusCode} ${text}`)),
+      );
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function createImage(server: Server): Promise<string> {
+  const body = JSON.stringify({ name: 'bench', disk_format: 'raw', container_format: 'bare' });
+  return (
+    JSON.parse(
+      await call(`${server.url}/v2/images`, 'POST', { 'Content-Type': 'application/json' }, body),
+    ) as { id: string }
+  ).id;
+}
+
+async function upload(server: Server, id: string, file: string, size: number): Promise<number> {
+  const start = process.hrtime.bigint();
+  await new Promise<void>((resolve, reject) => {
+    const req = request(
+      `${server.url}/v2/images/${id}/file`,
+      {
+        method: 'PUT',
+        headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(size) },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () =>
+          res.statusCode === 204 ? resolve() : reject(new Error(`upload ${res.statusCode}`)),
+        );
+      },
+    );
+    req.on('error', reject);
+    createReadStream(file, { highWaterMark: 1024 * 1024 }).pipe(req);
+  });
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+async function download(server: Server, id: string): Promise<{ seconds: number; bytes: number }> {
+  const start = process.hrtime.bigint();
+  let bytes = 0;
+  await new Promise<void>((resolve, reject) => {
+    request(`${server.url}/v2/images/${id}/file`, (res) => {
+      res.on('data', (d: Buffer) => (bytes += d.length));
+      res.on('end', resolve);
+      res.on('error', reject);
+    })
+      .on('error', reject)
+      .end();
+  });
+  return { seconds: Number(process.hrtime.bigint() - start) / 1e9, bytes };
+}
+
+async function main(): Promise<void> {
+  const sizeMib = arg('size-mib', 1024);
+  const rssMib = arg('rss-size-mib', 0);
+  const dir = mkdtempSync(join(tmpdir(), 'glint-transfer-'));
+  const file = join(dir, 'image.bin');
+  const bytes = sizeMib * 1024 * 1024;
+  try {
+    await makeFile(file, sizeMib);
+    execFileSync('cat', [file], { stdio: ['ignore', 'ignore', 'inherit'] }); // into the page cache
+    const sha = bytes / MB / timeCommand('sha512sum', [file]);
+    const cat = bytes / MB / timeCommand('sh', ['-c', `cat '${file}' > /dev/null`]);
+
+    const glint = await startGlint(join(dir, 'data'));
+    try {
+      const id = await createImage(glint);
+      const up = bytes / MB / (await upload(glint, id, file, bytes));
+      const down = await download(glint, id);
+      if (down.bytes !== bytes) throw new Error(`downloaded ${down.bytes} of ${bytes} bytes`);
+      const downMb = bytes / MB / down.seconds;
+      console.log(
+        `file ${sizeMib} MiB, load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
+      );
+      console.log('| figure | MB/s | ratio |');
+      console.log('|---|---|---|');
+      console.log(`| sha512sum | ${sha.toFixed(0)} | |`);
+      console.log(
+        `| upload PUT /file (file store) | ${up.toFixed(0)} | ${(up / sha).toFixed(2)} × sha512sum |`,
+      );
+      console.log(`| cat > /dev/null | ${cat.toFixed(0)} | |`);
+      console.log(`| download GET /file | ${downMb.toFixed(0)} | ${(downMb / cat).toFixed(2)} × cat |`);
+
+      if (rssMib > 0) {
+        const big = join(dir, 'big.bin');
+        await makeFile(big, rssMib);
+        const before = rssKb(glint.pid);
+        let peak = before;
+        const timer = setInterval(() => (peak = Math.max(peak, rssKb(glint.pid))), 100);
+        const bigId = await createImage(glint);
+        await upload(glint, bigId, big, rssMib * 1024 * 1024);
+        await download(glint, bigId);
+        clearInterval(timer);
+        console.log(
+          `| server RSS during a ${rssMib} MiB upload + download | before ${(before / 1024).toFixed(0)} MB, peak ${(peak / 1024).toFixed(0)} MB, growth ${((peak - before) / 1024).toFixed(0)} MB | |`,
+        );
+        rmSync(big, { force: true });
+      }
+    } finally {
+      await glint.stop();
+    }
+
+    if (process.argv.includes('--s3')) await s3Comparison(dir, file, bytes);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function s3Comparison(dir: string, file: string, bytes: number): Promise<void> {
+  const { default: S3rver } = await import('s3rver');
+  const { S3Client, CreateBucketCommand } = await import('@aws-sdk/client-s3');
+  const { Upload } = await import('@aws-sdk/lib-storage');
+  const s3dir = join(dir, 's3');
+  const s3 = new S3rver({ address: '127.0.0.1', port: 0, directory: s3dir, silent: true });
+  const { port } = (await s3.run()) as { port: number };
+  const endpoint = `http://127.0.0.1:${port}`;
+  try {
+    const client = new S3Client({
+      endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
+    await client.send(new CreateBucketCommand({ Bucket: 'sdk' }));
+    const start = process.hrtime.bigint();
+    await new Upload({
+      client,
+      params: { Bucket: 'sdk', Key: 'image', Body: createReadStream(file) },
+      partSize: 10 * 1024 * 1024,
+      queueSize: 10,
+    }).done();
+    const sdk = bytes / MB / (Number(process.hrtime.bigint() - start) / 1e9);
+
+    const config = join(dir, 'glint.yaml');
+    writeFileSync(
+      config,
+      [
+        'stores:',
+        '  enabled_backends: {s3: s3}',
+        '  default_backend: s3',
+        `  s3: {s3_store_host: ${endpoint}, s3_store_access_key: S3RVER, s3_store_secret_key: S3RVER,`,
+        '       s3_store_bucket: glint, s3_store_create_bucket_on_put: true, s3_store_bucket_url_format: path}',
+        '',
+      ].join('\n'),
+    );
+    const glint = await startGlint(join(dir, 'data-s3'), config);
+    try {
+      const id = await createImage(glint);
+      const up = bytes / MB / (await upload(glint, id, file, bytes));
+      console.log(`| S3: plain SDK multipart upload (10 MiB parts, 10 at once) | ${sdk.toFixed(0)} | |`);
+      console.log(
+        `| S3: upload PUT /file into an s3 store | ${up.toFixed(0)} | ${(up / sdk).toFixed(2)} × SDK |`,
+      );
+    } finally {
+      await glint.stop();
+    }
+  } finally {
+    await s3.close();
+  }
+}
+
+await main();
