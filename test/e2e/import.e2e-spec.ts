@@ -7,7 +7,10 @@ import { join } from 'node:path';
 import { randomBytes, createHash } from 'node:crypto';
 import { startTestApp } from '../support/test-app.js';
 import type { TestApp } from '../support/test-app.js';
-import { as, errorText } from '../support/images.js';
+import { as, errorText, recordNotifications } from '../support/images.js';
+import { DataSource } from 'typeorm';
+import { ImagesService } from '../../src/images/images.service.js';
+import { ImageDataService } from '../../src/image-data/image-data.service.js';
 
 const OCTET = 'application/octet-stream';
 const ADMIN = as('p1', 'admin,member,reader');
@@ -46,7 +49,11 @@ describe('POST /v2/images/{id}/import on two file stores', () => {
     cold = mkdtempSync(join(tmpdir(), 'glint-imp-cold-'));
     server = createServer((req, res) => {
       if (req.url === '/img') res.end(data);
-      else if (req.url === '/redirect-out') res.writeHead(302, { Location: 'http://127.0.0.1:1/x' }).end();
+      else if (req.url === '/short') {
+        res.writeHead(200, { 'Content-Length': String(data.length) });
+        res.write(data.subarray(0, 1000));
+        setTimeout(() => res.destroy(), 50);
+      } else if (req.url === '/redirect-out') res.writeHead(302, { Location: 'http://127.0.0.1:1/x' }).end();
       else res.writeHead(404).end();
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -165,6 +172,7 @@ describe('POST /v2/images/{id}/import on two file stores', () => {
     expect(img.os_glance_import_task).toBeUndefined();
     expect(files(fast)).toContain(id);
     expect(files(cold)).toContain(id);
+    expect(await t.app.get(ImageDataService).stagedLocations(id)).toEqual([]);
     const dl = await t.http
       .get(`/v2/images/${id}/file`)
       .set(USER)
@@ -192,6 +200,7 @@ describe('POST /v2/images/{id}/import on two file stores', () => {
     expect(img.status).toBe('queued');
     expect(img.os_glance_import_task).toBeUndefined();
     expect(img.os_glance_failed_import).toBe('fast');
+    expect(await t.app.get(ImageDataService).stagedLocations(id)).toEqual([]);
     expect(files(fast)).not.toContain(id);
     expect(files(cold)).not.toContain(id);
   });
@@ -259,6 +268,143 @@ describe('POST /v2/images/{id}/import on two file stores', () => {
     const img = (await t.http.get(`/v2/images/${id}`).set(USER).expect(200)).body;
     expect(img.status).toBe('queued');
     expect(img.os_glance_import_task).toBeUndefined();
+  });
+
+  it('store rules: stores with the header, all_stores with stores, another project', async () => {
+    const { id } = await image();
+    const both = await t.http
+      .post(`/v2/images/${id}/import`)
+      .set(USER)
+      .set('X-Image-Meta-Store', 'fast')
+      .send({ method: { name: 'web-download', uri: `http://127.0.0.1:${port}/img` }, stores: ['cold'] });
+    expect([both.status, errorText(both.body)]).toEqual([
+      400,
+      "Stores parameter and x-image-meta-store header can't be both specified",
+    ]);
+    const all = await t.http
+      .post(`/v2/images/${id}/import`)
+      .set(USER)
+      .send({
+        method: { name: 'web-download', uri: `http://127.0.0.1:${port}/img` },
+        stores: ['cold'],
+        all_stores: true,
+      });
+    expect([all.status, errorText(all.body)]).toEqual([
+      400,
+      "All_stores parameter can't be used with x-image-meta-store header or stores parameter",
+    ]);
+    const other = await t.http
+      .post(`/v2/images/${id}/import`)
+      .set(as('p2'))
+      .send({ method: { name: 'web-download', uri: `http://127.0.0.1:${port}/img` } });
+    expect(other.status).toBe(404);
+  });
+
+  it('sends the notifications in Glance order for glance-direct', async () => {
+    const { id } = await image();
+    await t.http.put(`/v2/images/${id}/stage`).set(USER).set('Content-Type', OCTET).send(data).expect(204);
+    const sent = recordNotifications(t);
+    await t.http
+      .post(`/v2/images/${id}/import`)
+      .set(USER)
+      .send({ method: { name: 'glance-direct' } })
+      .expect(202);
+    expect((await finished(id)).status).toBe('success');
+    await waitFor(() => Promise.resolve(sent.some((n) => n.event_type === 'task.run') ? true : undefined));
+    const seq = sent
+      .map((n) => {
+        const p = n.payload as { status?: string };
+        return n.event_type === 'image.update' ? `image.update:${p.status}` : n.event_type;
+      })
+      .filter((e, i, a) => !(e.startsWith('image.update') && a[i - 1] === e));
+    const want = [
+      'task.create',
+      'task.processing',
+      'image.update:importing',
+      'image.prepare',
+      'image.upload',
+      'image.activate',
+      'image.update:active',
+      'task.success',
+      'task.run',
+    ];
+    const idx = want.map((w) => seq.indexOf(w));
+    expect(idx.every((i) => i >= 0)).toBe(true);
+    expect([...idx].sort((a, b) => a - b)).toEqual(idx);
+    const prepare = sent.find((n) => n.event_type === 'image.prepare')!.payload as Record<string, unknown>;
+    expect(prepare).toMatchObject({ backend: 'fast', os_glance_importing_to_stores: ['fast'] });
+  });
+
+  it('the import lock: a live holder is 409, a missing or stale holder is taken over', async () => {
+    const { id } = await image();
+    await t.http.put(`/v2/images/${id}/file`).set(USER).set('Content-Type', OCTET).send(data).expect(204);
+    await t.http
+      .post(`/v2/images/${id}/import`)
+      .set(ADMIN)
+      .send({ method: { name: 'copy-image' }, stores: ['cold'] })
+      .expect(202);
+    const first = await finished(id);
+    expect(first.status).toBe('success');
+    // A finished task that was updated a moment ago still holds the lock (Glance's rule).
+    const images = t.app.get(ImagesService);
+    expect(await images.tryTakeProperty(id, 'os_glance_import_task', String(first.id))).toBe(true);
+    await t.http.delete(`/v2/stores/cold/${id}`).set(ADMIN).expect(204);
+    const held = await t.http
+      .post(`/v2/images/${id}/import`)
+      .set(ADMIN)
+      .send({ method: { name: 'copy-image' }, stores: ['cold'] });
+    expect([held.status, errorText(held.body)]).toEqual([409, 'Image has active task']);
+    // Aged past 60 minutes: stale, taken over.
+    await t.app
+      .get(DataSource)
+      .query(`UPDATE tasks SET updated_at = now() - interval '2 hours' WHERE id = $1`, [first.id]);
+    await t.http
+      .post(`/v2/images/${id}/import`)
+      .set(ADMIN)
+      .send({ method: { name: 'copy-image' }, stores: ['cold'] })
+      .expect(202);
+    const second = await waitFor(async () =>
+      (await tasksOf(id)).find((x) => x.id !== first.id && x.status === 'success'),
+    );
+    expect(second).toBeDefined();
+    const img = (await t.http.get(`/v2/images/${id}`).set(USER).expect(200)).body;
+    expect(img.os_glance_import_task).toBeUndefined();
+    expect(img.stores.split(',').sort()).toEqual(['cold', 'fast']);
+  });
+
+  it('copy-image failure (source corrupted) leaves the image active in its store only', async () => {
+    const { id } = await image();
+    await t.http.put(`/v2/images/${id}/file`).set(USER).set('Content-Type', OCTET).send(data).expect(204);
+    writeFileSync(join(fast, id), randomBytes(data.length));
+    await t.http
+      .post(`/v2/images/${id}/import`)
+      .set(ADMIN)
+      .send({ method: { name: 'copy-image' }, stores: ['cold'] })
+      .expect(202);
+    const task = await finished(id);
+    expect(task.status).toBe('failure');
+    expect(String(task.message)).not.toBe('');
+    const img = (await t.http.get(`/v2/images/${id}`).set(USER).expect(200)).body;
+    expect(img.status).toBe('active');
+    expect(img.stores).toBe('fast');
+    expect(img.os_glance_failed_import).toBe('cold');
+    expect(img.os_glance_import_task).toBeUndefined();
+    expect(files(cold)).not.toContain(id);
+  });
+
+  it('web-download: a body shorter than its Content-Length fails and reverts', async () => {
+    const { id } = await image();
+    await t.http
+      .post(`/v2/images/${id}/import`)
+      .set(USER)
+      .send({ method: { name: 'web-download', uri: `http://127.0.0.1:${port}/short` } })
+      .expect(202);
+    const task = await finished(id);
+    expect(task.status).toBe('failure');
+    const img = (await t.http.get(`/v2/images/${id}`).set(USER).expect(200)).body;
+    expect(img.status).toBe('queued');
+    expect(img.os_glance_import_task).toBeUndefined();
+    expect(files(fast)).not.toContain(id);
   });
 });
 
