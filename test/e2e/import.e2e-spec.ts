@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -405,6 +405,58 @@ describe('POST /v2/images/{id}/import on two file stores', () => {
     expect(img.status).toBe('queued');
     expect(img.os_glance_import_task).toBeUndefined();
     expect(files(fast)).not.toContain(id);
+  });
+
+  it('all_stores_must_succeed=false: one store failing is recorded, the image activates from the other', async () => {
+    const { id } = await image();
+    await t.http.put(`/v2/images/${id}/stage`).set(USER).set('Content-Type', OCTET).send(data).expect(204);
+    // A directory where the cold store would write the image makes that one write fail.
+    mkdirSync(join(cold, id));
+    await t.http
+      .post(`/v2/images/${id}/import`)
+      .set(USER)
+      .send({ method: { name: 'glance-direct' }, stores: ['cold', 'fast'], all_stores_must_succeed: false })
+      .expect(202);
+    const task = await finished(id);
+    expect(task.status).toBe('success');
+    const img = (await t.http.get(`/v2/images/${id}`).set(USER).expect(200)).body;
+    expect(img.status).toBe('active');
+    expect(img.stores).toBe('fast');
+    expect(img.os_glance_failed_import).toBe('cold');
+    expect(img.os_glance_importing_to_stores).toBe('');
+    expect(img.os_glance_import_task).toBeUndefined();
+  });
+
+  it('all_stores_must_succeed=true: one store failing reverts the stores already written', async () => {
+    const { id } = await image();
+    await t.http.put(`/v2/images/${id}/stage`).set(USER).set('Content-Type', OCTET).send(data).expect(204);
+    mkdirSync(join(cold, id));
+    await t.http
+      .post(`/v2/images/${id}/import`)
+      .set(USER)
+      .send({ method: { name: 'glance-direct' }, stores: ['fast', 'cold'] })
+      .expect(202);
+    const task = await finished(id);
+    expect(task.status).toBe('failure');
+    const img = (await t.http.get(`/v2/images/${id}`).set(USER).expect(200)).body;
+    expect(img.status).toBe('queued');
+    expect(img.stores).toBeUndefined();
+    expect(files(fast)).not.toContain(id);
+    expect(img.os_glance_import_task).toBeUndefined();
+  });
+
+  it('web-download reports byte progress while it copies', async () => {
+    const { id } = await image();
+    const sent = recordNotifications(t);
+    await t.http
+      .post(`/v2/images/${id}/import`)
+      .set(USER)
+      .send({ method: { name: 'web-download', uri: `http://127.0.0.1:${port}/img` } })
+      .expect(202);
+    expect((await finished(id)).status).toBe('success');
+    const progress = sent.filter((n) => n.event_type === 'image.import.progress');
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress[0].payload).toMatchObject({ image_id: id });
   });
 });
 
