@@ -148,7 +148,7 @@ function coerceEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   for (const key of known) {
     const raw = env[key];
     if (raw === undefined || raw === '') continue;
-    if (NUMERIC_ENV.has(key)) out[key] = /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
+    if (NUMERIC_ENV.has(key)) out[key] = /^-?\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : raw;
     else if (BOOLEAN_ENV.has(key)) out[key] = BOOLEANS[raw.trim().toLowerCase()] ?? raw;
     else out[key] = raw;
   }

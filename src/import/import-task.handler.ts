@@ -47,7 +47,9 @@ export class ImportTaskHandler implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.registry.register(IMPORT_TASK_TYPE, (ctx) => this.run(ctx));
+    // A handler registered before start (a test harness's stand-in) takes precedence.
+    if (!this.registry.get(IMPORT_TASK_TYPE))
+      this.registry.register(IMPORT_TASK_TYPE, (ctx) => this.run(ctx));
   }
 
   private payload(image: ImageRecord, store?: Store): Record<string, unknown> {

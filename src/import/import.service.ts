@@ -70,6 +70,10 @@ export class ImportService {
     if (typeof name !== 'string' || !this.config.glance.enabled_import_methods.includes(name)) {
       throw new InvalidError(`Unknown import method name '${pyStr(name)}'.`);
     }
+    if (name === 'glance-download') {
+      // Enabled by configuration but not implemented here: refusing beats a task that cannot work.
+      throw new InvalidError("Import method 'glance-download' is not supported by this server.");
+    }
     for (const key of ['all_stores_must_succeed', 'all_stores']) {
       if (key in body && typeof body[key] !== 'boolean')
         throw new InvalidError(`'${key}' must be boolean value only`);
