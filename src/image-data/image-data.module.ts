@@ -10,6 +10,6 @@ import { ImageLocationsRepository } from './image-locations.repository.js';
   imports: [ImagesModule, StoresModule],
   controllers: [ImageDataController],
   providers: [ImageDataService, ImageLocationsRepository],
-  exports: [ImageDataService],
+  exports: [ImageDataService, ImageLocationsRepository],
 })
 export class ImageDataModule {}

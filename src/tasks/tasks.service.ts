@@ -21,6 +21,8 @@ export interface NewTask {
   input: Record<string, unknown> | null;
   /** The image the task works on (shown by GET /v2/images/{id}/tasks). */
   imageId?: string | null;
+  /** A chosen id, when the caller must name the task before storing it (the import lock). */
+  id?: string;
 }
 
 export interface TaskList {
@@ -110,7 +112,7 @@ export class TasksService {
   async createTask(ctx: RequestContext, spec: NewTask): Promise<TaskEntity> {
     const now = new Date();
     const task = Object.assign(new TaskEntity(), {
-      id: randomUUID(),
+      id: spec.id ?? randomUUID(),
       type: spec.type,
       status: 'pending',
       owner: ctx.projectId,

@@ -31,6 +31,8 @@ const ROW_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}$/;
 
 /** A stand-in for the import flow: reports progress, then succeeds or fails as its input says. */
 function registerFakeImport(t: { app: { get: TestApp['app']['get'] } }) {
+  // The real import handler is registered at start; these tests drive the executor with a fake.
+  t.app.get(TaskHandlerRegistry).unregister('api_image_import');
   t.app.get(TaskHandlerRegistry).register('api_image_import', async (ctx) => {
     await ctx.setMessage('Copied 0 MiB');
     await ctx.reportProgress({ bytes: 512, total: 1024 });

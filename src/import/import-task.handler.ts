@@ -1,0 +1,294 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { OnModuleInit } from '@nestjs/common';
+import { Readable, Transform } from 'node:stream';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { Notifier } from '../notifications/notifier.js';
+import { ImagesService } from '../images/images.service.js';
+import { imagePayload } from '../images/image-record.js';
+import type { ImageRecord } from '../images/image-record.js';
+import type { ImageStatus } from '../images/image.entity.js';
+import { ImageLocationsRepository } from '../image-data/image-locations.repository.js';
+
+import { StoreRegistry } from '../stores/store-registry.js';
+import type { ImageLocation, Store } from '../stores/store-registry.js';
+import { imageDataOptions } from '../stores/image-data.pipeline.js';
+import type { StoredImageData } from '../stores/image-data.pipeline.js';
+import { TaskHandlerRegistry } from '../tasks/executor/task-handler.registry.js';
+import { TaskFailedError } from '../tasks/executor/task-handler.js';
+import type { TaskRunContext } from '../tasks/executor/task-handler.js';
+import { passesImportFilter } from '../tasks/import-uri-filter.js';
+import { FAILED_IMPORT, IMPORT_LOCK, IMPORT_TASK_TYPE, IMPORTING_TO, storeList } from './import.service.js';
+import type { ImportInput } from './import.service.js';
+
+const MiB = 1024 * 1024;
+const MAX_REDIRECTS = 10;
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Runs api_image_import tasks: gets the data (staged, downloaded into staging, or an existing
+ * copy), writes it to each target store through the streaming pipeline, and either activates the
+ * image or puts everything back as it was.
+ */
+@Injectable()
+export class ImportTaskHandler implements OnModuleInit {
+  private readonly logger = new Logger('Import');
+
+  constructor(
+    private readonly registry: TaskHandlerRegistry,
+    private readonly images: ImagesService,
+    private readonly stores: StoreRegistry,
+    private readonly locations: ImageLocationsRepository,
+    private readonly notifier: Notifier,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onModuleInit(): void {
+    // A handler registered before start (a test harness's stand-in) takes precedence.
+    if (!this.registry.get(IMPORT_TASK_TYPE))
+      this.registry.register(IMPORT_TASK_TYPE, (ctx) => this.run(ctx));
+  }
+
+  private payload(image: ImageRecord, store?: Store): Record<string, unknown> {
+    return {
+      ...imagePayload(image),
+      os_glance_importing_to_stores: storeList(image, IMPORTING_TO),
+      os_glance_failed_import: storeList(image, FAILED_IMPORT),
+      ...(store && this.stores.multiStore ? { backend: store.id } : {}),
+    };
+  }
+
+  private async current(id: string): Promise<ImageRecord> {
+    const image = await this.images.findById(id);
+    if (!image) throw new TaskFailedError(`Image ${id} could not be found`);
+    return image;
+  }
+
+  /** Adds/removes store ids in the two bookkeeping lists. */
+  private async bookkeep(
+    id: string,
+    change: { importing?: [string[], string[]]; failed?: [string[], string[]] },
+  ): Promise<ImageRecord> {
+    const image = await this.current(id);
+    const set: Record<string, string> = {};
+    const edit = (name: string, [add, drop]: [string[], string[]]) => {
+      const list = storeList(image, name).filter((s) => !drop.includes(s));
+      for (const s of add) if (!list.includes(s)) list.push(s);
+      set[name] = list.join(',');
+    };
+    if (change.importing) edit(IMPORTING_TO, change.importing);
+    if (change.failed) edit(FAILED_IMPORT, change.failed);
+    return this.images.setProperties(id, set);
+  }
+
+  async run(ctx: TaskRunContext): Promise<Record<string, unknown>> {
+    const input = ctx.task.input as unknown as ImportInput;
+    const imageId = input.image_id;
+    const req = input.import_req;
+    const method = req.method.name;
+    const copy = method === 'copy-image';
+    const mustSucceed = req.all_stores_must_succeed !== false;
+    const targets = (input.backend ?? [this.stores.defaultStore.id]).map((id) => this.stores.get(id)!);
+    const targetIds = targets.map((s) => s.id);
+
+    let image = await this.current(imageId);
+    let status: ImageStatus = image.status;
+    const written: StoredImageData[] = [];
+    let downloaded: StoredImageData | undefined;
+    try {
+      if (!copy) {
+        const from: ImageStatus = method === 'glance-direct' ? 'uploading' : 'queued';
+        image = await this.images.transitionStatus(imageId, from, 'importing');
+        status = 'importing';
+      }
+      image = await this.bookkeep(imageId, { importing: [targetIds, []], failed: [[], targetIds] });
+      if (image.properties.os_glance_stage_host !== undefined)
+        image = await this.images.setProperties(imageId, {}, ['os_glance_stage_host']);
+
+      let source: ImageLocation;
+      if (method === 'glance-direct') {
+        const staged = await this.locations.list(imageId, 'staged');
+        if (!staged.length) throw new TaskFailedError(`Image ${imageId} has no staged data`);
+        source = staged[0];
+      } else if (method === 'web-download') {
+        downloaded = await this.download(ctx, image, req.method.uri ?? '');
+        source = { url: downloaded.location, metadata: downloaded.metadata };
+      } else {
+        const active = await this.locations.list(imageId);
+        const ordered = this.stores.readOrder(active, [this.stores.defaultStore.id]);
+        if (!ordered.length) throw new TaskFailedError(`Image ${imageId} has no data to copy`);
+        source = ordered[0];
+      }
+
+      let succeeded = 0;
+      const failures: string[] = [];
+      for (const [i, store] of targets.entries()) {
+        this.notifier.notify('image.prepare', this.payload(image, store));
+        let stored: StoredImageData;
+        try {
+          const read = await this.stores.read(source);
+          stored = await this.stores.storeImageData(this.metered(ctx, read.stream, image.size), store, {
+            ...imageDataOptions(this.config.glance, {
+              id: imageId,
+              disk_format: image.diskFormat,
+              container_format: image.containerFormat,
+              ...(copy ? { checksum: image.checksum, os_hash_value: image.osHashValue } : {}),
+              os_hash_algo: copy ? image.osHashAlgo : null,
+            }),
+            signal: ctx.signal,
+          });
+        } catch (err) {
+          this.notifier.notify(
+            'image.upload',
+            `Failed to upload image data for image ${imageId} due to internal error: ${message(err)}`,
+            'ERROR',
+          );
+          image = await this.bookkeep(imageId, { importing: [[], [store.id]], failed: [[store.id], []] });
+          if (mustSucceed) throw err;
+          failures.push(message(err));
+          continue;
+        }
+        written.push(stored);
+        await this.locations.add(imageId, { url: stored.location, metadata: stored.metadata });
+        succeeded++;
+        const data = {
+          size: stored.size,
+          virtualSize: stored.virtualSize,
+          checksum: stored.checksum,
+          osHashAlgo: stored.osHashAlgo,
+          osHashValue: stored.osHashValue,
+        };
+        image = await this.bookkeep(imageId, { importing: [[], [store.id]] });
+        this.notifier.notify('image.upload', this.payload({ ...image, ...data }));
+        const activate = status === 'importing' && (mustSucceed ? i === targets.length - 1 : true);
+        if (activate) {
+          this.notifier.notify('image.activate', imagePayload({ ...image, ...data, status: 'active' }));
+          image = await this.images.transitionStatus(imageId, 'importing', 'active', data);
+          status = 'active';
+        }
+      }
+      if (!succeeded) throw new TaskFailedError(failures.join('; ') || 'Import failed for every store');
+      await this.dropStaging(imageId, downloaded);
+      await this.releaseLock(imageId, ctx.task.id);
+      return { image_id: imageId };
+    } catch (err) {
+      await this.revert(imageId, ctx.task.id, copy, status, written, downloaded, targetIds);
+      if (err instanceof TaskFailedError) throw err;
+      throw new TaskFailedError(message(err));
+    }
+  }
+
+  /** Counts bytes on their way to the store and reports them ("Copied <n> MiB"). */
+  private metered(ctx: TaskRunContext, stream: Readable, total: number | null): Readable {
+    let bytes = 0;
+    const meter = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        bytes += chunk.length;
+        void ctx
+          .reportProgress({ bytes, total, message: `Copied ${Math.floor(bytes / MiB)} MiB` })
+          .catch(() => undefined);
+        done(null, chunk);
+      },
+    });
+    stream.on('error', (err) => meter.destroy(err));
+    return stream.pipe(meter);
+  }
+
+  /** web-download: the URI's data into the staging store, every redirect checked by the filter. */
+  private async download(ctx: TaskRunContext, image: ImageRecord, uri: string): Promise<StoredImageData> {
+    const opts = this.config.glance.import_filtering_opts;
+    let url = uri;
+    let res: Response | undefined;
+    for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
+      if (!(await passesImportFilter(url, opts)))
+        throw new TaskFailedError(`URI for web-download does not pass filtering: ${url}`);
+      res = await fetch(url, { redirect: 'manual', signal: ctx.signal });
+      if (res.status >= 300 && res.status < 400 && res.headers.get('location')) {
+        await res.body?.cancel();
+        url = new URL(res.headers.get('location')!, url).toString();
+        res = undefined;
+        continue;
+      }
+      break;
+    }
+    if (!res) throw new TaskFailedError(`Too many redirects fetching ${uri}`);
+    if (!res.ok || !res.body) {
+      await res.body?.cancel();
+      throw new TaskFailedError(`Failed to download ${uri}: HTTP ${res.status}`);
+    }
+    const length = res.headers.get('content-length');
+    const stored = await this.stores.storeImageData(
+      this.metered(
+        ctx,
+        Readable.fromWeb(res.body as import('node:stream/web').ReadableStream),
+        length ? Number(length) : null,
+      ),
+      this.stores.staging,
+      {
+        ...imageDataOptions(
+          this.config.glance,
+          { id: image.id, disk_format: null, container_format: null },
+          false,
+        ),
+        expectedSize: length ? Number(length) : undefined,
+        signal: ctx.signal,
+      },
+    );
+    await this.locations.add(image.id, { url: stored.location, metadata: stored.metadata }, 'staged');
+    return stored;
+  }
+
+  /** Staged data goes once the import ends, whichever way. */
+  private async dropStaging(imageId: string, downloaded?: StoredImageData): Promise<void> {
+    for (const l of await this.locations.list(imageId, 'staged')) {
+      await this.stores.delete(l).catch(() => undefined);
+      await this.locations.remove(l.id);
+    }
+    if (downloaded)
+      await this.stores
+        .delete({ url: downloaded.location, metadata: downloaded.metadata })
+        .catch(() => undefined);
+  }
+
+  private async releaseLock(imageId: string, taskId: string): Promise<void> {
+    const image = await this.images.findById(imageId);
+    if (image && image.properties[IMPORT_LOCK] === taskId)
+      await this.images.setProperties(imageId, {}, [IMPORT_LOCK]);
+  }
+
+  private async revert(
+    imageId: string,
+    taskId: string,
+    copy: boolean,
+    status: ImageStatus,
+    written: StoredImageData[],
+    downloaded: StoredImageData | undefined,
+    targetIds: string[],
+  ): Promise<void> {
+    try {
+      const urls = new Set(written.map((w) => w.location));
+      for (const w of written)
+        await this.stores.delete({ url: w.location, metadata: w.metadata }).catch(() => undefined);
+      for (const l of await this.locations.list(imageId))
+        if (urls.has(l.url)) await this.locations.remove(l.id);
+      if (!copy) await this.dropStaging(imageId, downloaded);
+      const image = await this.images.findById(imageId);
+      if (!image) return;
+      const importing = storeList(image, IMPORTING_TO).filter((s) => !targetIds.includes(s));
+      const failed = storeList(image, FAILED_IMPORT);
+      for (const s of targetIds) if (!failed.includes(s)) failed.push(s);
+      await this.images.setProperties(imageId, {
+        [IMPORTING_TO]: importing.join(','),
+        [FAILED_IMPORT]: failed.join(','),
+      });
+      if (!copy && (status === 'importing' || status === 'active'))
+        await this.images.transitionStatus(imageId, 'importing', 'queued').catch(() => undefined);
+      await this.releaseLock(imageId, taskId);
+    } catch (err) {
+      this.logger.error(`could not revert the import of image ${imageId}: ${message(err)}`);
+    }
+  }
+}

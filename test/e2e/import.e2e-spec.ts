@@ -1,0 +1,489 @@
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes, createHash } from 'node:crypto';
+import { startTestApp } from '../support/test-app.js';
+import type { TestApp } from '../support/test-app.js';
+import { as, errorText, recordNotifications } from '../support/images.js';
+import { DataSource } from 'typeorm';
+import { ImagesService } from '../../src/images/images.service.js';
+import { ImageDataService } from '../../src/image-data/image-data.service.js';
+
+const OCTET = 'application/octet-stream';
+const ADMIN = as('p1', 'admin,member,reader');
+const USER = as('p1');
+
+function files(dir: string): string[] {
+  try {
+    return readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => e.name);
+  } catch {
+    return [];
+  }
+}
+
+async function waitFor<T>(check: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    const v = await check();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('condition not met in time');
+}
+
+describe('POST /v2/images/{id}/import on two file stores', () => {
+  let t: TestApp;
+  let fast: string;
+  let cold: string;
+  let server: Server;
+  let port: number;
+  const data = randomBytes(100 * 1024);
+
+  beforeAll(async () => {
+    fast = mkdtempSync(join(tmpdir(), 'glint-imp-fast-'));
+    cold = mkdtempSync(join(tmpdir(), 'glint-imp-cold-'));
+    server = createServer((req, res) => {
+      if (req.url === '/img') res.end(data);
+      else if (req.url === '/short') {
+        res.writeHead(200, { 'Content-Length': String(data.length) });
+        res.write(data.subarray(0, 1000));
+        setTimeout(() => res.destroy(), 50);
+      } else if (req.url === '/redirect-out') res.writeHead(302, { Location: 'http://127.0.0.1:1/x' }).end();
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as AddressInfo).port;
+    const cfg = join(mkdtempSync(join(tmpdir(), 'glint-imp-cfg-')), 'glint.yaml');
+    writeFileSync(
+      cfg,
+      [
+        'stores:',
+        '  enabled_backends: {fast: file, cold: file}',
+        '  default_backend: fast',
+        `  fast: {filesystem_store_datadir: ${fast}}`,
+        `  cold: {filesystem_store_datadir: ${cold}}`,
+        'import_filtering_opts:',
+        `  allowed_ports: [80, 443, ${port}]`,
+        '',
+      ].join('\n'),
+    );
+    t = await startTestApp({ GLINT_AUTH: 'trusted' }, cfg);
+  });
+  afterAll(async () => {
+    await t?.close();
+    server?.close();
+  });
+
+  async function image(body: object = { disk_format: 'raw', container_format: 'bare' }) {
+    return (
+      await t.http
+        .post('/v2/images')
+        .set(USER)
+        .send({ name: 'imp', ...body })
+        .expect(201)
+    ).body as {
+      id: string;
+    };
+  }
+  async function tasksOf(id: string) {
+    return (await t.http.get(`/v2/images/${id}/tasks`).set(ADMIN).expect(200)).body.tasks as Array<
+      Record<string, unknown>
+    >;
+  }
+  async function finished(id: string) {
+    return waitFor(async () => {
+      const tasks = await tasksOf(id);
+      const done = tasks.find((x) => x.status === 'success' || x.status === 'failure');
+      return done;
+    });
+  }
+
+  it('validates the body with Glance messages', async () => {
+    const { id } = await image();
+    const cases: Array<[object, string]> = [
+      [{}, "Import request requires a 'method' field."],
+      [{ method: {} }, "Import request requires a 'name' field."],
+      [{ method: { name: 'bogus' } }, "Unknown import method name 'bogus'."],
+      [{ method: { name: 'glance-direct' }, all_stores: 'x' }, "'all_stores' must be boolean value only"],
+    ];
+    for (const [body, text] of cases) {
+      const res = await t.http.post(`/v2/images/${id}/import`).set(USER).send(body);
+      expect(res.status).toBe(400);
+      expect(errorText(res.body)).toBe(text);
+    }
+  });
+
+  it('checks preconditions in order: status per method, formats, unknown store', async () => {
+    const bare = await image({});
+    const gd = await t.http
+      .post(`/v2/images/${bare.id}/import`)
+      .set(USER)
+      .send({ method: { name: 'glance-direct' } });
+    expect([gd.status, errorText(gd.body)]).toEqual([
+      409,
+      "Image needs to be staged before 'glance-direct' method can be used",
+    ]);
+    const wd = await t.http
+      .post(`/v2/images/${bare.id}/import`)
+      .set(USER)
+      .send({ method: { name: 'web-download', uri: `http://127.0.0.1:${port}/img` } });
+    expect([wd.status, errorText(wd.body)]).toEqual([
+      409,
+      "'container_format' needs to be set before import",
+    ]);
+    const cp = await t.http
+      .post(`/v2/images/${bare.id}/import`)
+      .set(ADMIN)
+      .send({ method: { name: 'copy-image' } });
+    expect([cp.status, errorText(cp.body)]).toEqual([
+      409,
+      'Only images with status active can be targeted for copying',
+    ]);
+    const { id } = await image();
+    const st = await t.http
+      .post(`/v2/images/${id}/import`)
+      .set(USER)
+      .send({ method: { name: 'web-download', uri: `http://127.0.0.1:${port}/img` }, stores: ['nope'] });
+    expect([st.status, errorText(st.body)]).toEqual([409, 'Store for identifier nope not found']);
+  });
+
+  it('glance-direct: 202 empty, data in both stores, active, staging gone, lock released', async () => {
+    const { id } = await image();
+    await t.http.put(`/v2/images/${id}/stage`).set(USER).set('Content-Type', OCTET).send(data).expect(204);
+    const res = await t.http
+      .post(`/v2/images/${id}/import`)
+      .set(USER)
+      .send({ method: { name: 'glance-direct' }, stores: ['fast', 'cold'] })
+      .expect(202);
+    expect(res.text).toBe('');
+    const task = await finished(id);
+    expect(task.status).toBe('success');
+    expect(task.type).toBe('api_image_import');
+    expect(task.input).toMatchObject({ image_id: id, backend: ['fast', 'cold'] });
+    const img = (await t.http.get(`/v2/images/${id}`).set(USER).expect(200)).body;
+    expect(img.status).toBe('active');
+    expect(img.checksum).toBe(createHash('md5').update(data).digest('hex'));
+    expect(img.stores.split(',').sort()).toEqual(['cold', 'fast']);
+    expect(img.os_glance_import_task).toBeUndefined();
+    expect(files(fast)).toContain(id);
+    expect(files(cold)).toContain(id);
+    expect(await t.app.get(ImageDataService).stagedLocations(id)).toEqual([]);
+    const dl = await t.http
+      .get(`/v2/images/${id}/file`)
+      .set(USER)
+      .buffer(true)
+      .parse((r, cb) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => cb(null, Buffer.concat(chunks)));
+      });
+    expect(Buffer.compare(dl.body as Buffer, data)).toBe(0);
+  });
+
+  it('glance-direct failure (format mismatch) reverts: queued, no data written, staging gone, lock released', async () => {
+    const { id } = await image({ disk_format: 'qcow2', container_format: 'bare' });
+    await t.http.put(`/v2/images/${id}/stage`).set(USER).set('Content-Type', OCTET).send(data).expect(204);
+    await t.http
+      .post(`/v2/images/${id}/import`)
+      .set(USER)
+      .send({ method: { name: 'glance-direct' } })
+      .expect(202);
+    const task = await finished(id);
+    expect(task.status).toBe('failure');
+    expect(String(task.message)).not.toBe('');
+    const img = (await t.http.get(`/v2/images/${id}`).set(USER).expect(200)).body;
+    expect(img.status).toBe('queued');
+    expect(img.os_glance_import_task).toBeUndefined();
+    expect(img.os_glance_failed_import).toBe('fast');
+    expect(await t.app.get(ImageDataService).stagedLocations(id)).toEqual([]);
+    expect(files(fast)).not.toContain(id);
+    expect(files(cold)).not.toContain(id);
+  });
+
+  it('copy-image: admin only, copies to another store, refuses a store that has it', async () => {
+    const { id } = await image();
+    await t.http.put(`/v2/images/${id}/file`).set(USER).set('Content-Type', OCTET).send(data).expect(204);
+    const denied = await t.http
+      .post(`/v2/images/${id}/import`)
+      .set(USER)
+      .send({ method: { name: 'copy-image' }, stores: ['cold'] });
+    expect(denied.status).toBe(403);
+    const there = await t.http
+      .post(`/v2/images/${id}/import`)
+      .set(ADMIN)
+      .send({ method: { name: 'copy-image' }, stores: ['fast'] });
+    expect([there.status, errorText(there.body)]).toEqual([400, "Image is already present at store 'fast'"]);
+    await t.http
+      .post(`/v2/images/${id}/import`)
+      .set(ADMIN)
+      .send({ method: { name: 'copy-image' }, stores: ['cold'] })
+      .expect(202);
+    const task = await finished(id);
+    expect(task.status).toBe('success');
+    const img = (await t.http.get(`/v2/images/${id}`).set(USER).expect(200)).body;
+    expect(img.status).toBe('active');
+    expect(img.stores.split(',').sort()).toEqual(['cold', 'fast']);
+    expect(files(cold)).toContain(id);
+    expect(img.os_glance_import_task).toBeUndefined();
+  });
+
+  it('web-download: fetches from an allowed loopback port into the store', async () => {
+    const { id } = await image();
+    await t.http
+      .post(`/v2/images/${id}/import`)
+      .set(USER)
+      .send({ method: { name: 'web-download', uri: `http://127.0.0.1:${port}/img` } })
+      .expect(202);
+    const task = await finished(id);
+    expect(task.status).toBe('success');
+    const img = (await t.http.get(`/v2/images/${id}`).set(USER).expect(200)).body;
+    expect(img.status).toBe('active');
+    expect(img.size).toBe(data.length);
+    expect(files(fast)).toContain(id);
+  });
+
+  it('web-download: a URI that fails filtering is 400; a redirect to a refused port fails the task and reverts', async () => {
+    const { id } = await image();
+    const bad = await t.http
+      .post(`/v2/images/${id}/import`)
+      .set(USER)
+      .send({ method: { name: 'web-download', uri: 'http://127.0.0.1:1/img' } });
+    expect([bad.status, errorText(bad.body)]).toEqual([
+      400,
+      'URI for web-download does not pass filtering: http://127.0.0.1:1/img',
+    ]);
+    await t.http
+      .post(`/v2/images/${id}/import`)
+      .set(USER)
+      .send({ method: { name: 'web-download', uri: `http://127.0.0.1:${port}/redirect-out` } })
+      .expect(202);
+    const task = await finished(id);
+    expect(task.status).toBe('failure');
+    expect(task.message).toBe('URI for web-download does not pass filtering: http://127.0.0.1:1/x');
+    const img = (await t.http.get(`/v2/images/${id}`).set(USER).expect(200)).body;
+    expect(img.status).toBe('queued');
+    expect(img.os_glance_import_task).toBeUndefined();
+  });
+
+  it('store rules: stores with the header, all_stores with stores, another project', async () => {
+    const { id } = await image();
+    const both = await t.http
+      .post(`/v2/images/${id}/import`)
+      .set(USER)
+      .set('X-Image-Meta-Store', 'fast')
+      .send({ method: { name: 'web-download', uri: `http://127.0.0.1:${port}/img` }, stores: ['cold'] });
+    expect([both.status, errorText(both.body)]).toEqual([
+      400,
+      "Stores parameter and x-image-meta-store header can't be both specified",
+    ]);
+    const all = await t.http
+      .post(`/v2/images/${id}/import`)
+      .set(USER)
+      .send({
+        method: { name: 'web-download', uri: `http://127.0.0.1:${port}/img` },
+        stores: ['cold'],
+        all_stores: true,
+      });
+    expect([all.status, errorText(all.body)]).toEqual([
+      400,
+      "All_stores parameter can't be used with x-image-meta-store header or stores parameter",
+    ]);
+    const other = await t.http
+      .post(`/v2/images/${id}/import`)
+      .set(as('p2'))
+      .send({ method: { name: 'web-download', uri: `http://127.0.0.1:${port}/img` } });
+    expect(other.status).toBe(404);
+  });
+
+  it('sends the notifications in Glance order for glance-direct', async () => {
+    const { id } = await image();
+    await t.http.put(`/v2/images/${id}/stage`).set(USER).set('Content-Type', OCTET).send(data).expect(204);
+    const sent = recordNotifications(t);
+    await t.http
+      .post(`/v2/images/${id}/import`)
+      .set(USER)
+      .send({ method: { name: 'glance-direct' } })
+      .expect(202);
+    expect((await finished(id)).status).toBe('success');
+    await waitFor(() => Promise.resolve(sent.some((n) => n.event_type === 'task.run') ? true : undefined));
+    const seq = sent
+      .map((n) => {
+        const p = n.payload as { status?: string };
+        return n.event_type === 'image.update' ? `image.update:${p.status}` : n.event_type;
+      })
+      .filter((e, i, a) => !(e.startsWith('image.update') && a[i - 1] === e));
+    const want = [
+      'task.create',
+      'task.processing',
+      'image.update:importing',
+      'image.prepare',
+      'image.upload',
+      'image.activate',
+      'image.update:active',
+      'task.success',
+      'task.run',
+    ];
+    const idx = want.map((w) => seq.indexOf(w));
+    expect(idx.every((i) => i >= 0)).toBe(true);
+    expect([...idx].sort((a, b) => a - b)).toEqual(idx);
+    const prepare = sent.find((n) => n.event_type === 'image.prepare')!.payload as Record<string, unknown>;
+    expect(prepare).toMatchObject({ backend: 'fast', os_glance_importing_to_stores: ['fast'] });
+  });
+
+  it('the import lock: a live holder is 409, a missing or stale holder is taken over', async () => {
+    const { id } = await image();
+    await t.http.put(`/v2/images/${id}/file`).set(USER).set('Content-Type', OCTET).send(data).expect(204);
+    await t.http
+      .post(`/v2/images/${id}/import`)
+      .set(ADMIN)
+      .send({ method: { name: 'copy-image' }, stores: ['cold'] })
+      .expect(202);
+    const first = await finished(id);
+    expect(first.status).toBe('success');
+    // A finished task that was updated a moment ago still holds the lock (Glance's rule).
+    const images = t.app.get(ImagesService);
+    expect(await images.tryTakeProperty(id, 'os_glance_import_task', String(first.id))).toBe(true);
+    await t.http.delete(`/v2/stores/cold/${id}`).set(ADMIN).expect(204);
+    const held = await t.http
+      .post(`/v2/images/${id}/import`)
+      .set(ADMIN)
+      .send({ method: { name: 'copy-image' }, stores: ['cold'] });
+    expect([held.status, errorText(held.body)]).toEqual([409, 'Image has active task']);
+    // Aged past 60 minutes: stale, taken over.
+    await t.app
+      .get(DataSource)
+      .query(`UPDATE tasks SET updated_at = now() - interval '2 hours' WHERE id = $1`, [first.id]);
+    await t.http
+      .post(`/v2/images/${id}/import`)
+      .set(ADMIN)
+      .send({ method: { name: 'copy-image' }, stores: ['cold'] })
+      .expect(202);
+    const second = await waitFor(async () =>
+      (await tasksOf(id)).find((x) => x.id !== first.id && x.status === 'success'),
+    );
+    expect(second).toBeDefined();
+    const img = (await t.http.get(`/v2/images/${id}`).set(USER).expect(200)).body;
+    expect(img.os_glance_import_task).toBeUndefined();
+    expect(img.stores.split(',').sort()).toEqual(['cold', 'fast']);
+  });
+
+  it('copy-image failure (source corrupted) leaves the image active in its store only', async () => {
+    const { id } = await image();
+    await t.http.put(`/v2/images/${id}/file`).set(USER).set('Content-Type', OCTET).send(data).expect(204);
+    writeFileSync(join(fast, id), randomBytes(data.length));
+    await t.http
+      .post(`/v2/images/${id}/import`)
+      .set(ADMIN)
+      .send({ method: { name: 'copy-image' }, stores: ['cold'] })
+      .expect(202);
+    const task = await finished(id);
+    expect(task.status).toBe('failure');
+    expect(String(task.message)).not.toBe('');
+    const img = (await t.http.get(`/v2/images/${id}`).set(USER).expect(200)).body;
+    expect(img.status).toBe('active');
+    expect(img.stores).toBe('fast');
+    expect(img.os_glance_failed_import).toBe('cold');
+    expect(img.os_glance_import_task).toBeUndefined();
+    expect(files(cold)).not.toContain(id);
+  });
+
+  it('web-download: a body shorter than its Content-Length fails and reverts', async () => {
+    const { id } = await image();
+    await t.http
+      .post(`/v2/images/${id}/import`)
+      .set(USER)
+      .send({ method: { name: 'web-download', uri: `http://127.0.0.1:${port}/short` } })
+      .expect(202);
+    const task = await finished(id);
+    expect(task.status).toBe('failure');
+    const img = (await t.http.get(`/v2/images/${id}`).set(USER).expect(200)).body;
+    expect(img.status).toBe('queued');
+    expect(img.os_glance_import_task).toBeUndefined();
+    expect(files(fast)).not.toContain(id);
+  });
+
+  it('all_stores_must_succeed=false: one store failing is recorded, the image activates from the other', async () => {
+    const { id } = await image();
+    await t.http.put(`/v2/images/${id}/stage`).set(USER).set('Content-Type', OCTET).send(data).expect(204);
+    // A directory where the cold store would write the image makes that one write fail.
+    mkdirSync(join(cold, id));
+    await t.http
+      .post(`/v2/images/${id}/import`)
+      .set(USER)
+      .send({ method: { name: 'glance-direct' }, stores: ['cold', 'fast'], all_stores_must_succeed: false })
+      .expect(202);
+    const task = await finished(id);
+    expect(task.status).toBe('success');
+    const img = (await t.http.get(`/v2/images/${id}`).set(USER).expect(200)).body;
+    expect(img.status).toBe('active');
+    expect(img.stores).toBe('fast');
+    expect(img.os_glance_failed_import).toBe('cold');
+    expect(img.os_glance_importing_to_stores).toBe('');
+    expect(img.os_glance_import_task).toBeUndefined();
+  });
+
+  it('all_stores_must_succeed=true: one store failing reverts the stores already written', async () => {
+    const { id } = await image();
+    await t.http.put(`/v2/images/${id}/stage`).set(USER).set('Content-Type', OCTET).send(data).expect(204);
+    mkdirSync(join(cold, id));
+    await t.http
+      .post(`/v2/images/${id}/import`)
+      .set(USER)
+      .send({ method: { name: 'glance-direct' }, stores: ['fast', 'cold'] })
+      .expect(202);
+    const task = await finished(id);
+    expect(task.status).toBe('failure');
+    const img = (await t.http.get(`/v2/images/${id}`).set(USER).expect(200)).body;
+    expect(img.status).toBe('queued');
+    expect(img.stores).toBeUndefined();
+    expect(files(fast)).not.toContain(id);
+    expect(img.os_glance_import_task).toBeUndefined();
+  });
+
+  it('web-download reports byte progress while it copies', async () => {
+    const { id } = await image();
+    const sent = recordNotifications(t);
+    await t.http
+      .post(`/v2/images/${id}/import`)
+      .set(USER)
+      .send({ method: { name: 'web-download', uri: `http://127.0.0.1:${port}/img` } })
+      .expect(202);
+    expect((await finished(id)).status).toBe('success');
+    const progress = sent.filter((n) => n.event_type === 'image.import.progress');
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress[0].payload).toMatchObject({ image_id: id });
+  });
+});
+
+describe('web-download with the default import filter', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ GLINT_AUTH: 'trusted' });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('refuses loopback on a non-default port', async () => {
+    const { id } = (
+      await t.http
+        .post('/v2/images')
+        .set(USER)
+        .send({ name: 'w', disk_format: 'raw', container_format: 'bare' })
+        .expect(201)
+    ).body as { id: string };
+    const res = await t.http
+      .post(`/v2/images/${id}/import`)
+      .set(USER)
+      .send({ method: { name: 'web-download', uri: 'http://127.0.0.1:8080/x' } });
+    expect([res.status, errorText(res.body)]).toEqual([
+      400,
+      'URI for web-download does not pass filtering: http://127.0.0.1:8080/x',
+    ]);
+  });
+});
