@@ -130,8 +130,9 @@ function upload(server: Server, id: string, file: string): number {
     'PUT',
     '-H',
     'Content-Type: application/octet-stream',
-    '--data-binary',
-    `@${file}`,
+    // -T streams the file; --data-binary would read all of it into curl's memory first.
+    '-T',
+    file,
     `${server.url}/v2/images/${id}/file`,
   ]);
 }
