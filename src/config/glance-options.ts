@@ -84,6 +84,32 @@ export class ImportFilteringOptions {
   @IsArray() @IsInt({ each: true }) disallowed_ports: number[] = [];
 }
 
+export const IMPORT_PLUGINS = [
+  'image_decompression',
+  'image_conversion',
+  'inject_image_metadata',
+  'no_op',
+] as const;
+export const CONVERSION_OUTPUT_FORMATS = ['qcow2', 'raw', 'vmdk'] as const;
+
+export class ImageImportOptions {
+  /** Run in this order on staged data, before it goes to the target stores (not for copy-image). */
+  @IsArray()
+  @IsIn(IMPORT_PLUGINS, { each: true })
+  image_import_plugins: string[] = [];
+}
+
+export class ImageConversionOptions {
+  @IsIn(CONVERSION_OUTPUT_FORMATS) output_format = 'raw';
+}
+
+export class InjectMetadataPropertiesOptions {
+  /** Callers with any of these roles get no injected properties. */
+  @IsArray() @IsString({ each: true }) ignore_user_roles: string[] = ['admin'];
+  /** Properties set on every image imported by other callers. */
+  @IsObject() inject: Record<string, string> = {};
+}
+
 export class GlanceOptions {
   @IsInt() @Min(0) limit_param_default = 25;
   @IsInt() @Min(1) api_limit_max = 1000;
@@ -129,6 +155,11 @@ export class GlanceOptions {
   @ValidateNested() @Type(() => TaskOptions) task = new TaskOptions();
   @ValidateNested() @Type(() => OsloPolicyOptions) oslo_policy = new OsloPolicyOptions();
   @ValidateNested() @Type(() => ImportFilteringOptions) import_filtering_opts = new ImportFilteringOptions();
+  @ValidateNested() @Type(() => ImageImportOptions) image_import_opts = new ImageImportOptions();
+  @ValidateNested() @Type(() => ImageConversionOptions) image_conversion = new ImageConversionOptions();
+  @ValidateNested()
+  @Type(() => InjectMetadataPropertiesOptions)
+  inject_metadata_properties = new InjectMetadataPropertiesOptions();
   /** GLINT_AUTH=keystone: keystonemiddleware's [keystone_authtoken] options. */
   @ValidateNested() @Type(() => KeystoneAuthtokenOptions) keystone_authtoken = new KeystoneAuthtokenOptions();
   /** GLINT_AUTH=oidc: the issuer and claim mapping of bearer JWTs. */

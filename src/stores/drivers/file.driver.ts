@@ -25,7 +25,8 @@ export interface FileStoreSettings {
   filePerm: number;
 }
 
-const TEMP_PREFIX = '.incoming-';
+/** Hidden in-progress files; the registry removes leftovers at start. */
+export const TEMP_PREFIX = '.incoming-';
 
 /**
  * Image files in one directory, named by image id. A write goes to a hidden temp file in the same
