@@ -3,6 +3,8 @@ import { TaskFailedError } from '../../tasks/executor/task-handler.js';
 
 /** Output kept from one run; `qemu-img info` prints a few KiB, convert nothing. */
 const MAX_OUTPUT = 1024 * 1024;
+/** `qemu-img info` only reads headers; a hostile image must not keep it busy (Glance caps it too). */
+const INFO_TIMEOUT_MS = 30_000;
 
 export interface QemuImgInfo {
   format?: string;
@@ -27,7 +29,13 @@ export function runQemuImg(bin: string, args: string[], signal?: AbortSignal): P
       if (stderr.length < MAX_OUTPUT) stderr += c.toString('utf8');
     });
     child.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT' || err.code === 'EACCES') {
+      if (err.name === 'AbortError') {
+        reject(
+          new TaskFailedError(
+            `Image conversion failed: qemu-img ${args[0]} was stopped (${signal?.reason ?? 'aborted'})`,
+          ),
+        );
+      } else if (err.code === 'ENOENT' || err.code === 'EACCES') {
         reject(
           new TaskFailedError(
             `Image conversion failed: qemu-img is not available (${bin}: ${err.code}). Install qemu-img (Debian package qemu-utils) or set GLINT_QEMU_IMG to its path.`,
@@ -49,7 +57,12 @@ export async function qemuImgInfo(
   path: string,
   signal?: AbortSignal,
 ): Promise<QemuImgInfo> {
-  const out = await runQemuImg(bin, ['info', '-f', format, '--output=json', path], signal);
+  const limit = AbortSignal.timeout(INFO_TIMEOUT_MS);
+  const out = await runQemuImg(
+    bin,
+    ['info', '-f', format, '--output=json', path],
+    signal ? AbortSignal.any([signal, limit]) : limit,
+  );
   try {
     return JSON.parse(out) as QemuImgInfo;
   } catch {
