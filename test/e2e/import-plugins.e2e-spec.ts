@@ -285,6 +285,30 @@ describe('import plugins: decompression, conversion with qemu-img, metadata inje
     expect(files(staging())).toEqual([]);
   });
 
+  it("a 'compressed' container stays compressed", async () => {
+    const who = as('p-keepgz');
+    const gz = gzipSync(randomBytes(100_000));
+    const { id } = await api.image(who, { name: 'keep', disk_format: 'raw', container_format: 'compressed' });
+    await api.stage(who, id, gz);
+    await api.start(who, id);
+    expect((await api.finished(id)).status).toBe('success');
+    const img = await api.show(who, id);
+    expect(img).toMatchObject({ status: 'active', size: gz.length, checksum: md5(gz) });
+  });
+
+  it('refuses to convert data that is not its declared disk_format', async () => {
+    const who = as('p-mismatch');
+    const { id } = await api.image(who, { name: 'm', disk_format: 'qcow2', container_format: 'bare' });
+    await api.stage(who, id, randomBytes(100_000));
+    await api.start(who, id);
+    const task = await api.finished(id);
+    expect(task.status).toBe('failure');
+    expect(task.message).toBe(
+      'Image conversion failed: Image format mismatch: disk_format is qcow2, the data is raw',
+    );
+    expect((await api.show(who, id)).status).toBe('queued');
+  });
+
   it('user_storage_quota during import: exceeded on the second store, the first copy is removed', async () => {
     const who = as('p-quota');
     const first = randomBytes(MiB);
