@@ -470,6 +470,27 @@ describe('location operations with the default options', () => {
       expect(res.status).toBe(403);
       expect(errorText(res.body)).toBe(text);
     }
+    // The path and the value are checked first, as Glance's request parsing does.
+    const depth = await t.http
+      .patch(`/v2/images/${id}`)
+      .set(USER)
+      .set('Content-Type', PATCH_TYPE)
+      .send(
+        JSON.stringify([
+          { op: 'add', path: '/locations', value: { url: 'http://example.com/x', metadata: {} } },
+        ]),
+      );
+    expect(depth.status).toBe(400);
+    expect(errorText(depth.body)).toBe("Invalid JSON pointer for this resource: '/locations'");
+    const schema = await t.http
+      .patch(`/v2/images/${id}`)
+      .set(USER)
+      .set('Content-Type', PATCH_TYPE)
+      .send(JSON.stringify([{ op: 'add', path: '/locations/-', value: { url: 'http://example.com/x' } }]));
+    expect(schema.status).toBe(400);
+    expect(errorText(schema.body)).toMatch(
+      /^Provided object does not match schema 'image': 'metadata' is a required property/,
+    );
     const img = (await t.http.get(`/v2/images/${id}`).set(USER).expect(200)).body;
     expect(img).not.toHaveProperty('locations');
     expect(img).not.toHaveProperty('direct_url');
@@ -518,5 +539,55 @@ describe('location URLs need a store that serves them', () => {
       .send(JSON.stringify([{ op: 'add', path: '/locations/-', value: { url, metadata: {} } }]));
     expect(res.status).toBe(400);
     expect(errorText(res.body)).toBe('Invalid location');
+  });
+});
+
+describe('locations in multi-store mode', () => {
+  let t: TestApp;
+  let web: Server;
+  let url: string;
+  const data = randomBytes(5000);
+  beforeAll(async () => {
+    const s = await dataServer({ '/img': data });
+    web = s.server;
+    url = `http://127.0.0.1:${s.port}/img`;
+    const dir = mkdtempSync(join(tmpdir(), 'glint-loc-ms-'));
+    t = await startTestApp(
+      { GLINT_AUTH: 'trusted' },
+      configFile([
+        'show_multiple_locations: true',
+        'stores:',
+        '  enabled_backends: {fast: file, web: http}',
+        '  default_backend: fast',
+        `  fast: {filesystem_store_datadir: ${dir}}`,
+        'import_filtering_opts:',
+        `  allowed_ports: [80, 443, ${s.port}]`,
+      ]),
+    );
+  });
+  afterAll(async () => {
+    await t?.close();
+    web?.close();
+  });
+
+  it('records the store of the URL and lists it in stores; the image downloads from it', async () => {
+    const { id } = (
+      await t.http
+        .post('/v2/images')
+        .set(USER)
+        .send({ disk_format: 'raw', container_format: 'bare' })
+        .expect(201)
+    ).body;
+    const res = await t.http
+      .patch(`/v2/images/${id}`)
+      .set(USER)
+      .set('Content-Type', PATCH_TYPE)
+      .send(JSON.stringify([{ op: 'add', path: '/locations/-', value: { url, metadata: {} } }]))
+      .expect(200);
+    expect(res.body.locations).toEqual([{ url, metadata: { store: 'web' } }]);
+    expect(res.body.stores).toBe('web');
+    expect(res.body).not.toHaveProperty('direct_url');
+    const file = await t.http.get(`/v2/images/${id}/file`).set(USER).expect(200);
+    expect(Number(file.headers['content-length'])).toBe(data.length);
   });
 });
