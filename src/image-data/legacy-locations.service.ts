@@ -51,7 +51,7 @@ function sameLocation(a: ImageLocation, b: ImageLocation): boolean {
  * A PATCH position: a non-negative integer or `-` (the end). Adding may name any position up to
  * the end (Python's list.insert clamps beyond it); removing must name an existing one.
  */
-function position(token: string, count: number, adding: boolean): number | null {
+export function position(token: string, count: number, adding: boolean): number | null {
   let pos = adding ? count : count - 1;
   if (/^\d+$/.test(token)) pos = Number(token);
   else if (token !== '-') return null;

@@ -556,6 +556,7 @@ describe('locations in multi-store mode', () => {
       { GLINT_AUTH: 'trusted' },
       configFile([
         'show_multiple_locations: true',
+        'user_storage_quota: 8000B',
         'stores:',
         '  enabled_backends: {fast: file, web: http}',
         '  default_backend: fast',
@@ -589,5 +590,25 @@ describe('locations in multi-store mode', () => {
     expect(res.body).not.toHaveProperty('direct_url');
     const file = await t.http.get(`/v2/images/${id}/file`).set(USER).expect(200);
     expect(Number(file.headers['content-length'])).toBe(data.length);
+  });
+
+  it('counts each location against user_storage_quota', async () => {
+    const { id } = (
+      await t.http
+        .post('/v2/images')
+        .set(USER)
+        .send({ disk_format: 'raw', container_format: 'bare' })
+        .expect(201)
+    ).body;
+    const res = await t.http
+      .patch(`/v2/images/${id}`)
+      .set(USER)
+      .set('Content-Type', PATCH_TYPE)
+      .send(JSON.stringify([{ op: 'add', path: '/locations/-', value: { url, metadata: {} } }]));
+    expect(res.status).toBe(413);
+    expect(errorText(res.body)).toBe(
+      'Denying attempt to upload image because it exceeds the quota: The size of the data 5000 will exceed the limit. 3000 bytes remaining.',
+    );
+    expect((await t.http.get(`/v2/images/${id}`).set(USER).expect(200)).body.status).toBe('queued');
   });
 });
