@@ -4,12 +4,13 @@ import { StoresModule } from '../stores/stores.module.js';
 import { ImageDataController } from './image-data.controller.js';
 import { ImageDataService } from './image-data.service.js';
 import { ImageLocationsRepository } from './image-locations.repository.js';
+import { LegacyLocationsService } from './legacy-locations.service.js';
 
 /** Image bytes: upload, download, staging and removal, between ImagesService and the stores. */
 @Module({
   imports: [ImagesModule, StoresModule],
   controllers: [ImageDataController],
-  providers: [ImageDataService, ImageLocationsRepository],
+  providers: [ImageDataService, ImageLocationsRepository, LegacyLocationsService],
   exports: [ImageDataService, ImageLocationsRepository],
 })
 export class ImageDataModule {}

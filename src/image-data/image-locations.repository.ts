@@ -59,6 +59,22 @@ export class ImageLocationsRepository {
     );
   }
 
+  /** Makes `locations`, in this order, the image's active locations (staged and others stay). */
+  async setActive(imageId: string, locations: ImageLocation[]): Promise<void> {
+    await this.dataSource.transaction(async (em) => {
+      await em.query(`DELETE FROM image_locations WHERE image_id = $1::uuid AND status = 'active'`, [
+        imageId,
+      ]);
+      for (const [position, l] of locations.entries()) {
+        await em.query(
+          `INSERT INTO image_locations (image_id, url, metadata, status, position)
+           VALUES ($1::uuid, $2::text, $3::jsonb, 'active', $4::int)`,
+          [imageId, l.url, JSON.stringify(l.metadata), position],
+        );
+      }
+    });
+  }
+
   async remove(id: string): Promise<void> {
     await this.dataSource.query(`DELETE FROM image_locations WHERE id = $1::bigint`, [id]);
   }

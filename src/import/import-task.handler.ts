@@ -14,14 +14,14 @@ import { parseStorageQuota } from '../image-data/storage-quota.js';
 
 import { StoreRegistry } from '../stores/store-registry.js';
 import type { ImageLocation, Store } from '../stores/store-registry.js';
-import { imageDataOptions } from '../stores/image-data.pipeline.js';
+import { HashMismatchError, imageDataOptions } from '../stores/image-data.pipeline.js';
 import type { StoredImageData } from '../stores/image-data.pipeline.js';
 import { TaskHandlerRegistry } from '../tasks/executor/task-handler.registry.js';
 import { TaskFailedError } from '../tasks/executor/task-handler.js';
 import type { TaskRunContext } from '../tasks/executor/task-handler.js';
 import { passesImportFilter } from '../tasks/import-uri-filter.js';
 import { FAILED_IMPORT, IMPORT_LOCK, IMPORT_TASK_TYPE, IMPORTING_TO, storeList } from './import.service.js';
-import type { ImportInput } from './import.service.js';
+import type { ImportInput, SourceValidation } from './import.service.js';
 import { ImportPlugins } from './plugins/import-plugins.js';
 import type { PluginUndo } from './plugins/import-plugins.js';
 
@@ -123,7 +123,7 @@ export class ImportTaskHandler implements OnModuleInit {
         if (!staged.length) throw new TaskFailedError(`Image ${imageId} has no staged data`);
         source = staged[0];
       } else if (method === 'web-download') {
-        downloaded = await this.download(ctx, image, req.method.uri ?? '');
+        downloaded = await this.download(ctx, image, req.method.uri ?? '', req.method.validation_data);
         source = { url: downloaded.location, metadata: downloaded.metadata };
       } else {
         const active = await this.locations.list(imageId);
@@ -226,8 +226,17 @@ export class ImportTaskHandler implements OnModuleInit {
     return stream.pipe(meter);
   }
 
-  /** web-download: the URI's data into the staging store, every redirect checked by the filter. */
-  private async download(ctx: TaskRunContext, image: ImageRecord, uri: string): Promise<StoredImageData> {
+  /**
+   * web-download: the URI's data into the staging store, every redirect checked by the filter.
+   * With validation_data the source's hashes are computed on that same pass, and data that does
+   * not match them never leaves staging (the pipeline deletes it).
+   */
+  private async download(
+    ctx: TaskRunContext,
+    image: ImageRecord,
+    uri: string,
+    validation?: SourceValidation,
+  ): Promise<StoredImageData> {
     const opts = this.config.glance.import_filtering_opts;
     let url = uri;
     let res: Response | undefined;
@@ -249,23 +258,35 @@ export class ImportTaskHandler implements OnModuleInit {
       throw new TaskFailedError(`Failed to download ${uri}: HTTP ${res.status}`);
     }
     const length = res.headers.get('content-length');
-    const stored = await this.stores.storeImageData(
-      this.metered(
-        ctx,
-        Readable.fromWeb(res.body as import('node:stream/web').ReadableStream),
-        length ? Number(length) : null,
-      ),
-      this.stores.staging,
-      {
-        ...imageDataOptions(
-          this.config.glance,
-          { id: image.id, disk_format: null, container_format: null },
-          false,
-        ),
-        expectedSize: length ? Number(length) : undefined,
-        signal: ctx.signal,
-      },
+    const base = imageDataOptions(
+      this.config.glance,
+      { id: image.id, disk_format: null, container_format: null },
+      false,
     );
+    const check = validation
+      ? {
+          hashAlgo: validation.os_hash_algo ?? base.hashAlgo,
+          expect: {
+            checksum: validation.checksum?.toLowerCase(),
+            osHashValue: validation.os_hash_value?.toLowerCase(),
+          },
+        }
+      : {};
+    const stored = await this.stores
+      .storeImageData(
+        this.metered(
+          ctx,
+          Readable.fromWeb(res.body as import('node:stream/web').ReadableStream),
+          length ? Number(length) : null,
+        ),
+        this.stores.staging,
+        { ...base, ...check, expectedSize: length ? Number(length) : undefined, signal: ctx.signal },
+      )
+      .catch((err: unknown) => {
+        if (err instanceof HashMismatchError)
+          throw new TaskFailedError(`Downloaded data does not match validation_data: ${err.message}`);
+        throw err;
+      });
     await this.locations.add(image.id, { url: stored.location, metadata: stored.metadata }, 'staged');
     return stored;
   }
