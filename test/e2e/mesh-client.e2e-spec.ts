@@ -1,3 +1,10 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Injectable, Module } from '@nestjs/common';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -7,6 +14,7 @@ import type { GlintNotification } from '../../src/client/index.js';
 import { startTestApp } from '../support/test-app.js';
 import type { TestApp } from '../support/test-app.js';
 import { freePort, runId } from '../support/brokers.js';
+import { errorText } from '../support/images.js';
 
 const NATS = 'nats://127.0.0.1:4222';
 const PROJECT = 'b1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6';
@@ -154,5 +162,238 @@ describe.each([
     await expect(glint.createImage({ visibility: 'public' })).rejects.toMatchObject({ code: 403 });
     await glint.deleteImage(created.id);
     await expect(glint.getImage(created.id)).rejects.toMatchObject({ code: 404 });
+  });
+});
+
+describe('members, import and tasks through GlintClientModule over NATS', () => {
+  const run = runId('meshm');
+  const OWNER = PROJECT;
+  const OTHER = 'c2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7';
+  const owner = member;
+  const otherMember = { user_id: 'u-2', project_id: OTHER, roles: ['member', 'reader'] };
+  const admin = { user_id: 'u-admin', project_id: OWNER, roles: ['admin', 'member', 'reader'] };
+  const headers = (id: { project_id: string; user_id: string; roles: string[] }) => ({
+    'X-Identity-Status': 'Confirmed',
+    'X-Project-Id': id.project_id,
+    'X-User-Id': id.user_id,
+    'X-Roles': id.roles.join(','),
+    Accept: 'application/json',
+  });
+  const data = randomBytes(64 * 1024);
+  let server: Server;
+  let port: number;
+  let t: TestApp;
+  let other: INestApplicationContext;
+  let glint: GlintClient;
+  let events: GlintEvents;
+  const seen: GlintNotification[] = [];
+
+  /** The HTTP answer to the same call: the mesh must give the same code and message. */
+  function httpError(res: { status: number; body: { message?: string } }) {
+    return { code: res.status, message: errorText(res.body) };
+  }
+
+  beforeAll(async () => {
+    server = createServer((req, res) =>
+      req.url === '/cirros.img' ? res.end(data) : res.writeHead(404).end(),
+    );
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as AddressInfo).port;
+    const cfg = join(mkdtempSync(join(tmpdir(), 'glint-meshm-')), 'glint.yaml');
+    writeFileSync(cfg, `import_filtering_opts:\n  allowed_ports: [80, 443, ${port}]\n`);
+    t = await startTestApp(
+      {
+        GLINT_AUTH: 'trusted',
+        GLINT_MESH: `${NATS}?queue=${run}`,
+        GLINT_MESH_PREFIX: run,
+        GLINT_NOTIFY: `${NATS}?subject_prefix=${run}.notifications`,
+      },
+      cfg,
+    );
+    events = await GlintEvents.connect({ url: NATS, prefix: `${run}.notifications` });
+    events.onAny((n) => seen.push(n));
+
+    @Module({
+      imports: [GlintClientModule.register({ transport: NATS, prefix: run, identity: owner })],
+      providers: [Catalogue],
+    })
+    class OtherServiceModule {}
+    other = await NestFactory.createApplicationContext(OtherServiceModule, { logger: false });
+    glint = other.get(Catalogue).glint;
+  });
+
+  afterAll(async () => {
+    await other?.close();
+    await events?.close();
+    await t?.close();
+    server?.close();
+  });
+
+  it('shares an image: the owner adds, the member accepts, the owner removes; events in order', async () => {
+    const image = await glint.createImage({ name: 'shared', visibility: 'shared' });
+    const added = await glint.addMember(image.id, OTHER);
+    expect(added).toEqual({
+      image_id: image.id,
+      member_id: OTHER,
+      status: 'pending',
+      created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+      updated_at: added.created_at,
+      schema: '/v2/schemas/member',
+    });
+    const asOther = glint.as(otherMember);
+    expect(await asOther.getMember(image.id, OTHER)).toEqual(added);
+    const accepted = await asOther.updateMember(image.id, OTHER, 'accepted');
+    expect(accepted).toMatchObject({ member_id: OTHER, status: 'accepted' });
+    expect((await asOther.getImage(image.id)).id).toBe(image.id);
+
+    // The same memberships over HTTP, byte for byte.
+    const viaHttp = await t.http.get(`/v2/images/${image.id}/members`).set(headers(owner)).expect(200);
+    expect(await glint.listMembers(image.id)).toEqual(viaHttp.body);
+    expect(viaHttp.body.members).toEqual([accepted]);
+
+    await glint.removeMember(image.id, OTHER);
+    await expect(asOther.getImage(image.id)).rejects.toMatchObject({ code: 404 });
+    expect(await glint.listMembers(image.id)).toEqual({ members: [], schema: '/v2/schemas/members' });
+
+    await vi.waitFor(
+      () => expect(seen.filter((n) => n.event_type.startsWith('image.member.'))).toHaveLength(3),
+      { timeout: 10_000 },
+    );
+    const memberEvents = seen.filter((n) => n.event_type.startsWith('image.member.'));
+    expect(memberEvents.map((n) => [n.event_type, n.payload])).toEqual([
+      [
+        'image.member.create',
+        {
+          image_id: image.id,
+          member_id: OTHER,
+          status: 'pending',
+          created_at: added.created_at,
+          updated_at: added.updated_at,
+          deleted: false,
+          deleted_at: null,
+        },
+      ],
+      ['image.member.update', expect.objectContaining({ status: 'accepted', deleted: false })],
+      [
+        'image.member.delete',
+        expect.objectContaining({ status: 'accepted', deleted: true, deleted_at: expect.any(String) }),
+      ],
+    ]);
+    await glint.deleteImage(image.id);
+  });
+
+  it('refuses as HTTP does: policy 403s and not-found 404s with Glance’s messages', async () => {
+    const image = await glint.createImage({ name: 'refusals', visibility: 'shared' });
+    await glint.addMember(image.id, OTHER);
+    const asOther = glint.as(otherMember);
+    const cases: Array<
+      [() => Promise<unknown>, () => Promise<{ status: number; body: { message?: string } }>, number]
+    > = [
+      // The member may not share the image onwards, nor the owner answer for the member.
+      [
+        () => asOther.addMember(image.id, 'd1'),
+        () => t.http.post(`/v2/images/${image.id}/members`).set(headers(otherMember)).send({ member: 'd1' }),
+        403,
+      ],
+      [
+        () => glint.updateMember(image.id, OTHER, 'accepted'),
+        () =>
+          t.http
+            .put(`/v2/images/${image.id}/members/${OTHER}`)
+            .set(headers(owner))
+            .send({ status: 'accepted' }),
+        403,
+      ],
+      // Another project's membership, and an image nobody has.
+      [
+        () => asOther.getMember(image.id, 'someone-else'),
+        () => t.http.get(`/v2/images/${image.id}/members/someone-else`).set(headers(otherMember)),
+        404,
+      ],
+      [
+        () => glint.listMembers('6b1a2f8e-0000-4000-8000-000000000000'),
+        () => t.http.get('/v2/images/6b1a2f8e-0000-4000-8000-000000000000/members').set(headers(owner)),
+        404,
+      ],
+      // The tasks API is admin-only by default; a missing task is 404 for an admin.
+      [
+        () => glint.getTask('6b1a2f8e-0000-4000-8000-000000000001'),
+        () => t.http.get('/v2/tasks/6b1a2f8e-0000-4000-8000-000000000001').set(headers(owner)),
+        403,
+      ],
+      [
+        () => glint.as(admin).getTask('6b1a2f8e-0000-4000-8000-000000000001'),
+        () => t.http.get('/v2/tasks/6b1a2f8e-0000-4000-8000-000000000001').set(headers(admin)),
+        404,
+      ],
+      [
+        () => glint.importImage(image.id, { method: { name: 'glance-direct' } }),
+        () =>
+          t.http
+            .post(`/v2/images/${image.id}/import`)
+            .set(headers(owner))
+            .send({ method: { name: 'glance-direct' } }),
+        409,
+      ],
+    ];
+    for (const [mesh, http, code] of cases) {
+      const err = await mesh().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(GlintError);
+      const expected = httpError(await http());
+      expect(expected.code).toBe(code);
+      expect(expected.message).toMatch(/\w/);
+      expect(err).toMatchObject(expected);
+    }
+    await glint.deleteImage(image.id);
+  });
+
+  it('imports by web-download and follows the task as the owner and as an admin', async () => {
+    const image = await glint.createImage({ name: 'imported', disk_format: 'raw', container_format: 'bare' });
+    const before = seen.length;
+    await glint.importImage(image.id, {
+      method: { name: 'web-download', uri: `http://127.0.0.1:${port}/cirros.img` },
+    });
+    const active = await vi.waitFor(
+      async () => {
+        const now = await glint.getImage(image.id);
+        expect(now.status).toBe('active');
+        return now;
+      },
+      { timeout: 20_000, interval: 100 },
+    );
+    expect(active).toMatchObject({
+      size: data.length,
+      checksum: createHash('md5').update(data).digest('hex'),
+    });
+
+    const { tasks } = await glint.listImageTasks(image.id);
+    expect(tasks).toHaveLength(1);
+    expect(tasks[0]).toMatchObject({
+      type: 'api_image_import',
+      status: 'success',
+      owner: OWNER,
+      image_id: image.id,
+    });
+    const task = await glint.as(admin).getTask(tasks[0].id);
+    expect(task).toMatchObject({
+      id: tasks[0].id,
+      type: 'api_image_import',
+      status: 'success',
+      image_id: image.id,
+      self: `/v2/tasks/${tasks[0].id}`,
+    });
+    const viaHttp = await t.http.get(`/v2/tasks/${task.id}`).set(headers(admin)).expect(200);
+    expect(task).toEqual(viaHttp.body);
+    const listed = await glint.as(admin).listTasks({ type: 'import', limit: 50 });
+    expect(listed.schema).toBe('/v2/schemas/tasks');
+    await expect(glint.listTasks()).rejects.toMatchObject({ code: 403 });
+
+    await vi.waitFor(() => expect(seen.slice(before).map((n) => n.event_type)).toContain('image.activate'), {
+      timeout: 10_000,
+    });
+    const types = seen.slice(before).map((n) => n.event_type);
+    expect(types.indexOf('task.create')).toBeLessThan(types.indexOf('task.processing'));
+    expect(types.indexOf('task.processing')).toBeLessThan(types.indexOf('image.activate'));
+    await glint.deleteImage(image.id);
   });
 });
