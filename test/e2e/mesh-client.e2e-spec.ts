@@ -9,11 +9,12 @@ import { Injectable, Module } from '@nestjs/common';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import amqp from 'amqplib';
+import { connect as natsConnect } from '@nats-io/transport-node';
 import { GlintClient, GlintClientModule, GlintError, GlintEvents } from '../../src/client/index.js';
 import type { GlintNotification } from '../../src/client/index.js';
 import { startTestApp } from '../support/test-app.js';
 import type { TestApp } from '../support/test-app.js';
-import { freePort, runId } from '../support/brokers.js';
+import { BrokerOutage, ThrowawayBroker, freePort, runId } from '../support/brokers.js';
 import { errorText } from '../support/images.js';
 
 const NATS = 'nats://127.0.0.1:4222';
@@ -396,4 +397,141 @@ describe('members, import and tasks through GlintClientModule over NATS', () => 
     expect(types.indexOf('task.processing')).toBeLessThan(types.indexOf('image.activate'));
     await glint.deleteImage(image.id);
   });
+});
+
+/** A broker the test may take away from Glint: a server of its own, or a cut in front of RabbitMQ. */
+interface MeshBroker {
+  url: string;
+  down(): Promise<void>;
+  up(): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+async function ownBroker(kind: 'nats' | 'redis'): Promise<MeshBroker> {
+  const broker = await ThrowawayBroker.start(kind);
+  return {
+    url: `${kind}://127.0.0.1:${broker.port}`,
+    down: () => broker.down(),
+    up: () => broker.up(),
+    dispose: () => broker.dispose(),
+  };
+}
+
+async function cutRabbit(run: string): Promise<MeshBroker> {
+  const outage = await BrokerOutage.start({ host: '127.0.0.1', port: 5672 });
+  return {
+    url: `amqp://guest:guest@127.0.0.1:${outage.port}?queue=${run}`,
+    down: () => outage.down(),
+    up: () => outage.up(),
+    async dispose() {
+      await outage.down();
+      const conn = await amqp.connect('amqp://guest:guest@127.0.0.1:5672');
+      const ch = await conn.createChannel();
+      await ch.deleteQueue(run);
+      await conn.close();
+    },
+  };
+}
+
+/**
+ * The outage outlasts what the broker clients would retry by default (NATS: 10 attempts, here 1 s
+ * apart; Nest's Redis transport: no reconnect at all without retryAttempts), so a listener that
+ * gives up shows here as a mesh that never answers again.
+ */
+describe.each([
+  ['NATS', (_run: string) => ownBroker('nats'), 14_000],
+  ['Redis', (_run: string) => ownBroker('redis'), 3_000],
+  ['RabbitMQ', (run: string) => cutRabbit(run), 3_000],
+])('the mesh broker (%s) stopped during the test', (name, start, outageMs) => {
+  const run = runId(`meshdown-${name.toLowerCase()}`);
+  const stream = run.replace(/[^A-Za-z0-9_-]/g, '_');
+  const owner = {
+    'X-Identity-Status': 'Confirmed',
+    'X-Project-Id': PROJECT,
+    'X-User-Id': 'u-1',
+    'X-Roles': 'member,reader',
+  };
+  let broker: MeshBroker;
+  let t: TestApp;
+  let glint: GlintClient;
+
+  afterAll(async () => {
+    await glint?.close();
+    await t?.close();
+    await broker?.dispose();
+  });
+
+  it('HTTP keeps serving; the listener answers again once the broker is back', async () => {
+    broker = await start(run);
+    const nats = name === 'NATS';
+    t = await startTestApp({
+      GLINT_AUTH: 'trusted',
+      GLINT_MESH: broker.url,
+      GLINT_MESH_PREFIX: run,
+      // On NATS the notifications share the broker, through JetStream, and are checked too.
+      ...(nats
+        ? {
+            GLINT_NOTIFY: `${broker.url}?subject_prefix=${run}.notifications&jetstream=true&stream=${stream}`,
+            GLINT_NOTIFY_RETRY_MS: '120000',
+          }
+        : {}),
+    });
+    glint = GlintClient.create({ transport: broker.url, prefix: run, identity: member, timeoutMs: 2_000 });
+    await glint.connect();
+    const image = await glint.createImage({ name: 'before', visibility: 'shared' });
+
+    await broker.down();
+    // The mesh cannot answer without its broker; HTTP does not depend on it.
+    await expect(glint.getImage(image.id)).rejects.toBeInstanceOf(Error);
+    const started = Date.now();
+    await t.http
+      .patch(`/v2/images/${image.id}`)
+      .set(owner)
+      .set('Content-Type', 'application/openstack-images-v2.1-json-patch')
+      .send(JSON.stringify([{ op: 'replace', path: '/name', value: 'during' }]))
+      .expect(200);
+    await t.http.post(`/v2/images/${image.id}/members`).set(owner).send({ member: 'p-2' }).expect(200);
+    const other = await t.http.post('/v2/images').set(owner).send({ name: 'made-during' }).expect(201);
+    await t.http.delete(`/v2/images/${other.body.id}`).set(owner).expect(204);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await new Promise((r) => setTimeout(r, outageMs - (Date.now() - started)));
+
+    await broker.up();
+    const after = await vi.waitFor(() => glint.getImage(image.id), { timeout: 30_000, interval: 500 });
+    expect(after.name).toBe('during');
+    expect((await glint.listMembers(image.id)).members.map((m) => m.member_id)).toEqual(['p-2']);
+    if (!nats) return;
+
+    // Every event, the ones made while the broker was away included, in order in the stream.
+    const nc = await natsConnect({ servers: broker.url.replace('nats://', '') });
+    try {
+      const types = await vi.waitFor(
+        async () => {
+          const info = (await nc.request(`$JS.API.STREAM.INFO.${stream}`, '', { timeout: 5_000 })).json<{
+            state: { messages: number };
+          }>();
+          expect(info.state.messages).toBe(5);
+          const list: string[] = [];
+          for (let seq = 1; seq <= 5; seq++) {
+            const reply = await nc.request(`$JS.API.STREAM.MSG.GET.${stream}`, JSON.stringify({ seq }), {
+              timeout: 5_000,
+            });
+            const { message } = reply.json<{ message: { data: string } }>();
+            list.push(JSON.parse(Buffer.from(message.data, 'base64').toString('utf8')).event_type);
+          }
+          return list;
+        },
+        { timeout: 30_000, interval: 500 },
+      );
+      expect(types).toEqual([
+        'image.create',
+        'image.update',
+        'image.member.create',
+        'image.create',
+        'image.delete',
+      ]);
+    } finally {
+      await nc.close();
+    }
+  }, 120_000);
 });
