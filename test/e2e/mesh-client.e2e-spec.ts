@@ -367,8 +367,15 @@ describe('members, import and tasks through GlintClientModule over NATS', () => 
       checksum: createHash('md5').update(data).digest('hex'),
     });
 
-    const { tasks } = await glint.listImageTasks(image.id);
-    expect(tasks).toHaveLength(1);
+    // The image turns active before its task records success: follow the task until it does.
+    const tasks = await vi.waitFor(
+      async () => {
+        const list = (await glint.listImageTasks(image.id)).tasks;
+        expect(list.map((task) => task.status)).toEqual(['success']);
+        return list;
+      },
+      { timeout: 20_000, interval: 100 },
+    );
     expect(tasks[0]).toMatchObject({
       type: 'api_image_import',
       status: 'success',
@@ -385,16 +392,33 @@ describe('members, import and tasks through GlintClientModule over NATS', () => 
     });
     const viaHttp = await t.http.get(`/v2/tasks/${task.id}`).set(headers(admin)).expect(200);
     expect(task).toEqual(viaHttp.body);
-    const listed = await glint.as(admin).listTasks({ type: 'import', limit: 50 });
-    expect(listed.schema).toBe('/v2/schemas/tasks');
+    const listed = await glint.as(admin).listTasks({ sort_dir: 'asc', limit: 50 });
+    expect(listed).toMatchObject({ first: '/v2/tasks?sort_dir=asc&limit=50', schema: '/v2/schemas/tasks' });
+    expect(listed.tasks.map((entry) => entry.id)).toContain(task.id);
     await expect(glint.listTasks()).rejects.toMatchObject({ code: 403 });
 
-    await vi.waitFor(() => expect(seen.slice(before).map((n) => n.event_type)).toContain('image.activate'), {
+    // The subscriber sees the import as Glance reports it (spec §6.1's sequence), in order.
+    const steps = [
+      'task.create',
+      'task.processing',
+      'image.prepare',
+      'image.upload',
+      'image.activate',
+      'task.success',
+    ];
+    await vi.waitFor(() => expect(seen.slice(before).map((n) => n.event_type)).toContain('task.success'), {
       timeout: 10_000,
     });
-    const types = seen.slice(before).map((n) => n.event_type);
-    expect(types.indexOf('task.create')).toBeLessThan(types.indexOf('task.processing'));
-    expect(types.indexOf('task.processing')).toBeLessThan(types.indexOf('image.activate'));
+    const mine = seen.slice(before).filter((n) => steps.includes(n.event_type));
+    expect(mine.map((n) => n.event_type)).toEqual(steps);
+    expect(mine[0].payload).toMatchObject({
+      id: task.id,
+      type: 'api_image_import',
+      status: 'pending',
+      result: null,
+      message: null,
+    });
+    expect(mine[4].payload).toMatchObject({ id: image.id, status: 'active', size: data.length });
     await glint.deleteImage(image.id);
   });
 });
