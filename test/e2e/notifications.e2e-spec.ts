@@ -7,6 +7,8 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { NOTIFICATION_EVENT } from '../../src/notifications/notification.js';
 import type { Notification } from '../../src/notifications/notification.js';
+import { GlintEvents } from '../../src/client/index.js';
+import type { GlintNotification } from '../../src/client/index.js';
 import { startTestApp } from '../support/test-app.js';
 import type { TestApp } from '../support/test-app.js';
 import { BrokerOutage, ThrowawayBroker, freePort, runId } from '../support/brokers.js';
@@ -175,6 +177,12 @@ describe('notifications leave the process (real NATS, RabbitMQ and Redis)', () =
     amqp: [] as amqp.ConsumeMessage[],
     redis: [] as Array<{ channel: string; body: unknown }>,
   };
+  const helper = {
+    nats: [] as GlintNotification[],
+    amqp: [] as GlintNotification[],
+    redis: [] as GlintNotification[],
+  };
+  const helpers: GlintEvents[] = [];
 
   beforeAll(async () => {
     // Raw subscribers first, as a consumer of Glance's notifications would be.
@@ -197,6 +205,16 @@ describe('notifications leave the process (real NATS, RabbitMQ and Redis)', () =
     sub.on('pmessage', (_p, channel, message) => got.redis.push({ channel, body: JSON.parse(message) }));
     await sub.psubscribe(`${prefix}.*`);
     redis = new Redis(REDIS);
+    // The client package's subscriber, on each broker, beside the raw ones.
+    for (const [broker, options] of [
+      ['nats', { url: `nats://${NATS}`, prefix }],
+      ['amqp', { url: AMQP, exchange: run }],
+      ['redis', { url: `redis://${REDIS.host}:${REDIS.port}`, prefix }],
+    ] as const) {
+      const events = await GlintEvents.connect(options);
+      events.onAny((n) => helper[broker].push(n));
+      helpers.push(events);
+    }
 
     t = await startTestApp({
       GLINT_AUTH: 'trusted',
@@ -225,6 +243,7 @@ describe('notifications leave the process (real NATS, RabbitMQ and Redis)', () =
     await amqpConn?.close();
     await redis?.del(run);
     sub?.disconnect();
+    for (const events of helpers) await events.close();
     redis?.disconnect();
   });
 
@@ -356,6 +375,10 @@ describe('notifications leave the process (real NATS, RabbitMQ and Redis)', () =
       expect(s).toMatchObject({ delivered: n, retried: 0, dropped: 0, pending: 0, healthy: true });
     }
     expect(JSON.stringify(res.body)).not.toContain('guest:guest');
+
+    // GlintEvents hands each broker's notifications out unwrapped: the same list, in the same order.
+    await until('GlintEvents', () => (Object.values(helper).every((l) => l.length >= n) ? true : undefined));
+    for (const list of Object.values(helper)) expect(list).toEqual(sent);
     expect(res.body.sinks[2].sink).toContain('guest:***@');
   });
 });
