@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import {
   IsBoolean,
@@ -35,6 +35,8 @@ export class EnvironmentVariables {
   DATABASE_URL?: string;
   @IsIn(AUTH_MODES) GLINT_AUTH: AuthMode = 'noauth';
   @IsOptional() @IsString() GLINT_CONFIG?: string;
+  /** Extra image properties (Glance's schema-image.json); default: schema-image.json beside GLINT_CONFIG. */
+  @IsOptional() @IsString() GLINT_SCHEMA_IMAGE_FILE?: string;
   @IsBoolean() GLINT_ALLOW_INSECURE_NOAUTH = false;
   @IsBoolean() GLINT_DB_MIGRATE = true;
   @IsInt() @Min(1) GLINT_DB_POOL_SIZE = 10;
@@ -90,6 +92,13 @@ export interface MeshConfig {
   token?: string;
 }
 
+/** The operator's extra image properties, as read from their schema-image.json. */
+export interface ImageSchemaFile {
+  path: string;
+  /** Property name → JSON schema, in the file's order. */
+  properties: Record<string, Record<string, unknown>>;
+}
+
 export interface NotifyConfig {
   sinks: NotifySinkSpec[];
   maxPending: number;
@@ -124,6 +133,8 @@ export interface AppConfig {
   glance: GlanceOptions;
   /** The path of the structured settings file, when one was given. */
   configFile?: string;
+  /** Extra image properties from a schema-image.json; undefined: the ones Glance ships. */
+  imageSchemaFile?: ImageSchemaFile;
 }
 
 export class ConfigError extends Error {}
@@ -265,9 +276,81 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     mesh: { listeners, prefix: vars.GLINT_MESH_PREFIX, token: vars.GLINT_MESH_TOKEN },
     glance,
     configFile,
+    imageSchemaFile: findImageSchemaFile(vars.GLINT_SCHEMA_IMAGE_FILE, configFile, cwd),
   };
   assertSafeAuth(config);
   return config;
+}
+
+const NUMERIC_KEYWORDS = [
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'multipleOf',
+  'minLength',
+  'maxLength',
+  'minItems',
+  'maxItems',
+];
+const SCHEMA_TYPES = new Set(['null', 'boolean', 'integer', 'number', 'string', 'array', 'object']);
+
+/**
+ * Glance looks for schema-image.json in its configuration directory; Glint looks beside
+ * GLINT_CONFIG, unless GLINT_SCHEMA_IMAGE_FILE names the file (which must then exist).
+ */
+function findImageSchemaFile(explicit: string | undefined, configFile: string | undefined, cwd: string) {
+  if (explicit) return readImageSchemaFile(resolve(cwd, explicit), 'GLINT_SCHEMA_IMAGE_FILE');
+  if (!configFile) return undefined;
+  const beside = join(dirname(configFile), 'schema-image.json');
+  return existsSync(beside) ? readImageSchemaFile(beside, 'schema-image.json beside GLINT_CONFIG') : undefined;
+}
+
+/**
+ * Reads an operator's extra image properties: a JSON object mapping each property to its schema,
+ * as Glance's file is. What Glance would only trip over at the first request (a broken pattern,
+ * an unknown type) stops the start here, naming the file and the property.
+ */
+export function readImageSchemaFile(path: string, source: string): ImageSchemaFile {
+  const fail = (why: string) => new ConfigError(`${source}: ${path}: ${why}`);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw fail(`cannot read: ${(err as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw fail(`not valid JSON: ${(err as Error).message}`);
+  }
+  if (!isPlainObject(parsed)) throw fail('must be a JSON object mapping property names to their schemas');
+  for (const [name, schema] of Object.entries(parsed)) {
+    if (!isPlainObject(schema)) throw fail(`property '${name}' must map to a JSON schema object`);
+    const types: unknown[] =
+      schema.type === undefined ? [] : Array.isArray(schema.type) ? (schema.type as unknown[]) : [schema.type];
+    const unknown = types.find((t) => typeof t !== 'string' || !SCHEMA_TYPES.has(t));
+    if (unknown !== undefined) throw fail(`property '${name}' has an unknown type ${JSON.stringify(unknown)}`);
+    if (schema.enum !== undefined && !Array.isArray(schema.enum))
+      throw fail(`property '${name}': enum must be a list`);
+    for (const keyword of NUMERIC_KEYWORDS)
+      if (schema[keyword] !== undefined && typeof schema[keyword] !== 'number')
+        throw fail(`property '${name}': ${keyword} must be a number`);
+    if (schema.pattern !== undefined) {
+      try {
+        if (typeof schema.pattern !== 'string') throw new Error('not a string');
+        new RegExp(schema.pattern, 'u');
+      } catch (err) {
+        throw fail(`property '${name}': pattern is not a usable regular expression: ${(err as Error).message}`);
+      }
+    }
+  }
+  return { path, properties: parsed as ImageSchemaFile['properties'] };
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function applyAuthOverrides(glance: GlanceOptions, vars: EnvironmentVariables): void {

@@ -86,6 +86,19 @@ function escapeHtml(text: string): string {
     .replace(/'/g, '&#x27;');
 }
 
+/** A JSON string as Python's json.dumps writes it: every character outside printable ASCII escaped. */
+function pyJsonString(text: string): string {
+  return JSON.stringify(text).replace(
+    /[\u007f-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/** WebOb's JSON error body, byte for byte: json.dumps of message, code and title. */
+function webobJson(message: string, code: string, title: string): string {
+  return `{"message": ${pyJsonString(message)}, "code": ${pyJsonString(code)}, "title": ${pyJsonString(title)}}`;
+}
+
 export interface ErrorBodyInput {
   status: number;
   message?: string;
@@ -109,7 +122,7 @@ export function renderError(input: ErrorBodyInput, type: ErrorMediaType): Render
   if (input.bare) {
     const text = input.message ?? '';
     if (type === 'application/json') {
-      return { contentType: 'application/json', body: JSON.stringify({ message: text, code, title }) };
+      return { contentType: 'application/json', body: webobJson(text, code, title) };
     }
     if (type === 'text/html') {
       return {
@@ -137,7 +150,7 @@ export function renderError(input: ErrorBodyInput, type: ErrorMediaType): Render
   }
   if (type === 'application/json') {
     const message = `${explanation}<br /><br />\n${detail}${tail ? '\n' + tail : ''}`;
-    return { contentType: 'application/json', body: JSON.stringify({ message, code, title }) };
+    return { contentType: 'application/json', body: webobJson(message, code, title) };
   }
   if (type === 'text/html') {
     const inner = `${explanation}<br /><br />\n${escapeHtml(detail)}${tail ? '\n' + tail : ''}`;
