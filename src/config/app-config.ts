@@ -65,6 +65,9 @@ export class EnvironmentVariables {
   @IsOptional() @IsString() GLINT_KEYSTONE_AUTH_URL?: string;
   @IsOptional() @IsString() GLINT_KEYSTONE_USERNAME?: string;
   @IsOptional() @IsString() GLINT_KEYSTONE_PASSWORD?: string;
+  /** Override public_endpoint and oslo_middleware.enable_proxy_headers_parsing. */
+  @IsOptional() @IsString() GLINT_PUBLIC_ENDPOINT?: string;
+  @IsOptional() @IsBoolean() GLINT_ENABLE_PROXY_HEADERS_PARSING?: boolean;
   /** Override oidc.issuer and oidc.audience (comma list). */
   @IsOptional() @IsString() GLINT_OIDC_ISSUER?: string;
   @IsOptional() @IsString() GLINT_OIDC_AUDIENCE?: string;
@@ -160,7 +163,11 @@ const NUMERIC_ENV = new Set([
   'GLINT_TASK_SUPERVISE_SECONDS',
   'GLINT_TASK_MAX_RUNTIME_SECONDS',
 ]);
-const BOOLEAN_ENV = new Set(['GLINT_ALLOW_INSECURE_NOAUTH', 'GLINT_DB_MIGRATE']);
+const BOOLEAN_ENV = new Set([
+  'GLINT_ALLOW_INSECURE_NOAUTH',
+  'GLINT_DB_MIGRATE',
+  'GLINT_ENABLE_PROXY_HEADERS_PARSING',
+]);
 
 function flatten(errors: ValidationError[], prefix = ''): string[] {
   return errors.flatMap((e) => {
@@ -221,7 +228,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
 
   const dataDir = isAbsolute(vars.GLINT_DATA_DIR) ? vars.GLINT_DATA_DIR : resolve(cwd, vars.GLINT_DATA_DIR);
   const configFile = vars.GLINT_CONFIG ? resolve(cwd, vars.GLINT_CONFIG) : undefined;
-  const glance = parseGlanceOptions(configFile ? readStructured(configFile) : {});
+  const structured = configFile ? readStructured(configFile) : {};
+  const glance = parseGlanceOptions(withEnvOverrides(structured, vars));
   if (glance.api_limit_max < glance.limit_param_default) {
     throw new ConfigError('GLINT_CONFIG: limit_param_default must not exceed api_limit_max');
   }
@@ -351,6 +359,22 @@ export function readImageSchemaFile(path: string, source: string): ImageSchemaFi
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/**
+ * The environment's overrides of Glance options, applied before validation so that a bad value
+ * is refused by the same rule as in the file.
+ */
+function withEnvOverrides(structured: unknown, vars: EnvironmentVariables): unknown {
+  if (structured === null || structured === undefined) structured = {};
+  if (!isPlainObject(structured)) return structured;
+  const out: Record<string, unknown> = { ...structured };
+  if (vars.GLINT_PUBLIC_ENDPOINT !== undefined) out.public_endpoint = vars.GLINT_PUBLIC_ENDPOINT;
+  if (vars.GLINT_ENABLE_PROXY_HEADERS_PARSING !== undefined) {
+    const section = isPlainObject(out.oslo_middleware) ? out.oslo_middleware : {};
+    out.oslo_middleware = { ...section, enable_proxy_headers_parsing: vars.GLINT_ENABLE_PROXY_HEADERS_PARSING };
+  }
+  return out;
 }
 
 function applyAuthOverrides(glance: GlanceOptions, vars: EnvironmentVariables): void {
