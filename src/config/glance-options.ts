@@ -129,7 +129,8 @@ export class GlanceOptions {
   @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
   public_endpoint?: string;
 
-  @IsInt() @Min(1) @Max(1024) max_request_id_length = 64;
+  /** Longest client request id kept (0: no limit); Glance allows 0 to 16384. */
+  @IsInt() @Min(0) @Max(16384) max_request_id_length = 64;
   @IsString() default_publisher_id = 'image.localhost';
   @IsArray() @IsString({ each: true }) disabled_notifications: string[] = [];
 
