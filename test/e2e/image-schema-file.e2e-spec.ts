@@ -44,6 +44,11 @@ const GLANCE_BODIES = {
     "{\"message\": \"Provided object does not match schema 'image': 1 is not of type 'string'\\n\\nFailed validating 'type' in schema['properties']['tags']['items']:\\n    {'maxLength': 255, 'type': 'string'}\\n\\nOn instance['tags'][1]:\\n    1<br /><br />\\n\\n\\n\", \"code\": \"400 Bad Request\", \"title\": \"Bad Request\"}",
   patchWrongType:
     "{\"message\": \"Provided object does not match schema 'image': '8' is not of type 'integer'\\n\\nFailed validating 'type' in schema['properties']['cpu_count']:\\n    {'description': 'vCPUs the image was tuned for.',\\n     'is_base': False,\\n     'maximum': 64,\\n     'minimum': 1,\\n     'type': 'integer'}\\n\\nOn instance['cpu_count']:\\n    '8'<br /><br />\\n\\n\\n\", \"code\": \"400 Bad Request\", \"title\": \"Bad Request\"}",
+  /** The same error as a browser (HTML) and a client without Accept (plain text) get it. */
+  badTagHtml:
+    '<html>\n <head>\n  <title>400 Bad Request</title>\n </head>\n <body>\n  <h1>400 Bad Request</h1>\n  Provided object does not match schema &#x27;image&#x27;: 1 is not of type &#x27;string&#x27;\n\nFailed validating &#x27;type&#x27; in schema[&#x27;properties&#x27;][&#x27;tags&#x27;][&#x27;items&#x27;]:\n    {&#x27;maxLength&#x27;: 255, &#x27;type&#x27;: &#x27;string&#x27;}\n\nOn instance[&#x27;tags&#x27;][1]:\n    1<br /><br />\n\n\n\n </body>\n</html>',
+  badTagPlain:
+    "400 Bad Request\n\nProvided object does not match schema 'image': 1 is not of type 'string'  Failed validating 'type' in schema['properties']['tags']['items']:     {'maxLength': 255, 'type': 'string'}  On instance['tags'][1]:     1\n\n   ",
   /** The Glance peer, which runs with Debian's stock schema-image.json. */
   stockEnum:
     "{\"message\": \"Provided object does not match schema 'image': 'later' is not one of ['on_image_deletion', 'do_not_delete']\\n\\nFailed validating 'enum' in schema['properties']['cinder_encryption_key_deletion_policy']:\\n    {'description': 'States the condition under which the Image Service '\\n                    'will delete the object associated with the '\\n                    \\\"'cinder_encryption_key_id' image property.  If this \\\"\\n                    'property is missing, the Image Service will take no '\\n                    'action',\\n     'enum': ['on_image_deletion', 'do_not_delete'],\\n     'is_base': False,\\n     'type': 'string'}\\n\\nOn instance['cinder_encryption_key_deletion_policy']:\\n    'later'<br /><br />\\n\\n\\n\", \"code\": \"400 Bad Request\", \"title\": \"Bad Request\"}",
@@ -92,6 +97,19 @@ describe('operator schema-image.json', () => {
     ])('refuses a create that breaks %s with Glance’s exact 400', async (_what, body, glance) => {
       const res = await t.http.post('/v2/images').set(owner).send(body).expect(400);
       expect(res.text).toBe(glance);
+    });
+
+    it('renders the error for HTML and plain-text clients as WebOb does', async () => {
+      const body = { color: 'red', tags: ['a', 1] };
+      const html = await t.http
+        .post('/v2/images')
+        .set(owner)
+        .set('Accept', 'text/html')
+        .send(body)
+        .expect(400);
+      expect(html.text).toBe(GLANCE_BODIES.badTagHtml);
+      const plain = await t.http.post('/v2/images').set(owner).set('Accept', '').send(body).expect(400);
+      expect(plain.text).toBe(GLANCE_BODIES.badTagPlain);
     });
 
     it('checks PATCH values against the same schema', async () => {

@@ -99,6 +99,19 @@ function webobJson(message: string, code: string, title: string): string {
   return `{"message": ${pyJsonString(message)}, "code": ${pyJsonString(code)}, "title": ${pyJsonString(title)}}`;
 }
 
+/**
+ * WebOb's plain-text form of an error body: the message's own newlines folded to spaces, each
+ * <br> turned into a newline, and any other tag dropped.
+ */
+function stripTags(body: string): string {
+  return body
+    .replace(/\n/g, ' ')
+    .replace(/\r/g, '')
+    .replace(/<br[\s\S]*?>/gi, '\n')
+    .replace(/<!--|-->/g, '')
+    .replace(/<[\s\S]*?>/g, '');
+}
+
 export interface ErrorBodyInput {
   status: number;
   message?: string;
@@ -130,7 +143,7 @@ export function renderError(input: ErrorBodyInput, type: ErrorMediaType): Render
         body: `<html>\n <head>\n  <title>${code}</title>\n </head>\n <body>\n  <h1>${code}</h1>\n  ${escapeHtml(text)}\n </body>\n</html>`,
       };
     }
-    return { contentType: 'text/plain; charset=UTF-8', body: `${code}\n\n${text}` };
+    return { contentType: 'text/plain; charset=UTF-8', body: `${code}\n\n${stripTags(text)}` };
   }
   let explanation: string;
   let detail: string;
@@ -153,13 +166,12 @@ export function renderError(input: ErrorBodyInput, type: ErrorMediaType): Render
     return { contentType: 'application/json', body: webobJson(message, code, title) };
   }
   if (type === 'text/html') {
-    const inner = `${explanation}<br /><br />\n${escapeHtml(detail)}${tail ? '\n' + tail : ''}`;
+    const inner = `${escapeHtml(explanation)}<br /><br />\n${escapeHtml(detail)}${tail ? '\n' + tail : ''}`;
     return {
       contentType: 'text/html; charset=UTF-8',
       body: `<html>\n <head>\n  <title>${code}</title>\n </head>\n <body>\n  <h1>${code}</h1>\n  ${inner}\n </body>\n</html>`,
     };
   }
-  // WebOb's plain form: the HTML body with newlines folded to spaces and <br /> turned into newlines.
-  const plainBody = `${explanation}\n\n ${detail}${tail ? '  ' : ''}`;
-  return { contentType: 'text/plain; charset=UTF-8', body: `${code}\n\n${plainBody}` };
+  const body = `${explanation}<br /><br />\n${detail}${tail ? '\n' + tail : ''}`;
+  return { contentType: 'text/plain; charset=UTF-8', body: `${code}\n\n${stripTags(body)}` };
 }
