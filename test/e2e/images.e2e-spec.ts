@@ -361,6 +361,20 @@ describe('images (trusted identity)', () => {
       expect(res.headers['accept-patch']).toBe(
         'application/openstack-images-v2.0-json-patch, application/openstack-images-v2.1-json-patch',
       );
+      // Glance's bytes: WebOb's own 415 template, naming the Content-Type as sent.
+      expect(res.text).toBe(
+        '{"message": "The request media type application/json is not supported by this server.\\n<br /><br />\\n", ' +
+          '"code": "415 Unsupported Media Type", "title": "Unsupported Media Type"}',
+      );
+      const html = await patch(
+        image.id,
+        [],
+        { ...owner, Accept: 'text/html' },
+        'text/<b>; charset=UTF-8',
+      ).expect(415);
+      expect(html.text).toContain(
+        '<h1>415 Unsupported Media Type</h1>\n  The request media type text/&lt;b&gt;; charset=UTF-8 is not supported by this server.\n<br /><br />\n\n </body>',
+      );
       await patch(image.id, [], owner, 'application/json-patch+json').expect(415);
     });
 

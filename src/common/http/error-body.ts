@@ -121,6 +121,8 @@ export interface ErrorBodyInput {
   method?: string;
   /** The body is `message` alone, as when Glance passes WebOb a body_template of '${explanation}'. */
   bare?: boolean;
+  /** For 415 about the request's Content-Type: WebOb's own template names it, whatever the message. */
+  mediaType?: string;
 }
 
 export interface RenderedError {
@@ -144,6 +146,20 @@ export function renderError(input: ErrorBodyInput, type: ErrorMediaType): Render
       };
     }
     return { contentType: 'text/plain; charset=UTF-8', body: `${code}\n\n${stripTags(text)}` };
+  }
+  if (input.mediaType !== undefined) {
+    const sentence = (escape: (t: string) => string) =>
+      `The request media type ${escape(input.mediaType!)} is not supported by this server.\n<br /><br />\n`;
+    if (type === 'application/json') {
+      return { contentType: 'application/json', body: webobJson(sentence((t) => t), code, title) };
+    }
+    if (type === 'text/html') {
+      return {
+        contentType: 'text/html; charset=UTF-8',
+        body: `<html>\n <head>\n  <title>${code}</title>\n </head>\n <body>\n  <h1>${code}</h1>\n  ${sentence(escapeHtml)}\n </body>\n</html>`,
+      };
+    }
+    return { contentType: 'text/plain; charset=UTF-8', body: `${code}\n\n${stripTags(sentence((t) => t))}` };
   }
   let explanation: string;
   let detail: string;
