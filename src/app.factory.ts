@@ -7,6 +7,7 @@ import { Logger } from 'nestjs-pino';
 import type { AppConfig } from './config/app-config.js';
 import { AppModule } from './app.module.js';
 import { requestIdMiddleware } from './common/http/request-id.js';
+import { proxyHeadersMiddleware } from './common/http/request-origin.js';
 import { jsonBodyMiddleware } from './common/http/json-body.js';
 import { rejectHeadAndOptions, versionNegotiationMiddleware } from './common/http/glance-routing.js';
 import { captureRoutes } from './common/http/route-table.js';
@@ -28,8 +29,8 @@ export function buildOpenApiDocument(app: NestExpressApplication): OpenAPIObject
 
 /**
  * Builds the HTTP application: the same wiring for `npm start`, the tests and the OpenAPI export.
- * Express-level steps run before Nest's routing, in Glance's pipeline order: request id, version
- * negotiation, then body parsing.
+ * Express-level steps run before Nest's routing, in Glance's pipeline order: request id, proxy
+ * headers, version negotiation, then body parsing.
  */
 export async function createApp(
   config: AppConfig,
@@ -54,6 +55,7 @@ export async function createApp(
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(requestIdMiddleware(config.glance.max_request_id_length));
+  app.use(proxyHeadersMiddleware(config.glance.oslo_middleware.enable_proxy_headers_parsing));
   app.use(versionNegotiationMiddleware(config));
   app.use(rejectHeadAndOptions);
   app.use(jsonBodyMiddleware(config.maxBodyBytes));

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import {
   IsBoolean,
@@ -35,6 +35,8 @@ export class EnvironmentVariables {
   DATABASE_URL?: string;
   @IsIn(AUTH_MODES) GLINT_AUTH: AuthMode = 'noauth';
   @IsOptional() @IsString() GLINT_CONFIG?: string;
+  /** Extra image properties (Glance's schema-image.json); default: schema-image.json beside GLINT_CONFIG. */
+  @IsOptional() @IsString() GLINT_SCHEMA_IMAGE_FILE?: string;
   @IsBoolean() GLINT_ALLOW_INSECURE_NOAUTH = false;
   @IsBoolean() GLINT_DB_MIGRATE = true;
   @IsInt() @Min(1) GLINT_DB_POOL_SIZE = 10;
@@ -63,6 +65,9 @@ export class EnvironmentVariables {
   @IsOptional() @IsString() GLINT_KEYSTONE_AUTH_URL?: string;
   @IsOptional() @IsString() GLINT_KEYSTONE_USERNAME?: string;
   @IsOptional() @IsString() GLINT_KEYSTONE_PASSWORD?: string;
+  /** Override public_endpoint and oslo_middleware.enable_proxy_headers_parsing. */
+  @IsOptional() @IsString() GLINT_PUBLIC_ENDPOINT?: string;
+  @IsOptional() @IsBoolean() GLINT_ENABLE_PROXY_HEADERS_PARSING?: boolean;
   /** Override oidc.issuer and oidc.audience (comma list). */
   @IsOptional() @IsString() GLINT_OIDC_ISSUER?: string;
   @IsOptional() @IsString() GLINT_OIDC_AUDIENCE?: string;
@@ -92,6 +97,13 @@ export interface MeshConfig {
   listeners: MeshTransportOptions[];
   prefix: string;
   token?: string;
+}
+
+/** The operator's extra image properties, as read from their schema-image.json. */
+export interface ImageSchemaFile {
+  path: string;
+  /** Property name → JSON schema, in the file's order. */
+  properties: Record<string, Record<string, unknown>>;
 }
 
 export interface NotifyConfig {
@@ -130,6 +142,8 @@ export interface AppConfig {
   qemuImg: string;
   /** The path of the structured settings file, when one was given. */
   configFile?: string;
+  /** Extra image properties from a schema-image.json; undefined: the ones Glance ships. */
+  imageSchemaFile?: ImageSchemaFile;
 }
 
 export class ConfigError extends Error {}
@@ -155,7 +169,11 @@ const NUMERIC_ENV = new Set([
   'GLINT_TASK_SUPERVISE_SECONDS',
   'GLINT_TASK_MAX_RUNTIME_SECONDS',
 ]);
-const BOOLEAN_ENV = new Set(['GLINT_ALLOW_INSECURE_NOAUTH', 'GLINT_DB_MIGRATE']);
+const BOOLEAN_ENV = new Set([
+  'GLINT_ALLOW_INSECURE_NOAUTH',
+  'GLINT_DB_MIGRATE',
+  'GLINT_ENABLE_PROXY_HEADERS_PARSING',
+]);
 
 function flatten(errors: ValidationError[], prefix = ''): string[] {
   return errors.flatMap((e) => {
@@ -216,7 +234,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
 
   const dataDir = isAbsolute(vars.GLINT_DATA_DIR) ? vars.GLINT_DATA_DIR : resolve(cwd, vars.GLINT_DATA_DIR);
   const configFile = vars.GLINT_CONFIG ? resolve(cwd, vars.GLINT_CONFIG) : undefined;
-  const glance = parseGlanceOptions(configFile ? readStructured(configFile) : {});
+  const structured = configFile ? readStructured(configFile) : {};
+  const glance = parseGlanceOptions(withEnvOverrides(structured, vars));
   if (glance.api_limit_max < glance.limit_param_default) {
     throw new ConfigError('GLINT_CONFIG: limit_param_default must not exceed api_limit_max');
   }
@@ -284,9 +303,97 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     glance,
     qemuImg: vars.GLINT_QEMU_IMG,
     configFile,
+    imageSchemaFile: findImageSchemaFile(vars.GLINT_SCHEMA_IMAGE_FILE, configFile, cwd),
   };
   assertSafeAuth(config);
   return config;
+}
+
+const NUMERIC_KEYWORDS = [
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'multipleOf',
+  'minLength',
+  'maxLength',
+  'minItems',
+  'maxItems',
+];
+const SCHEMA_TYPES = new Set(['null', 'boolean', 'integer', 'number', 'string', 'array', 'object']);
+
+/**
+ * Glance looks for schema-image.json in its configuration directory; Glint looks beside
+ * GLINT_CONFIG, unless GLINT_SCHEMA_IMAGE_FILE names the file (which must then exist).
+ */
+function findImageSchemaFile(explicit: string | undefined, configFile: string | undefined, cwd: string) {
+  if (explicit) return readImageSchemaFile(resolve(cwd, explicit), 'GLINT_SCHEMA_IMAGE_FILE');
+  if (!configFile) return undefined;
+  const beside = join(dirname(configFile), 'schema-image.json');
+  return existsSync(beside) ? readImageSchemaFile(beside, 'schema-image.json beside GLINT_CONFIG') : undefined;
+}
+
+/**
+ * Reads an operator's extra image properties: a JSON object mapping each property to its schema,
+ * as Glance's file is. What Glance would only trip over at the first request (a broken pattern,
+ * an unknown type) stops the start here, naming the file and the property.
+ */
+export function readImageSchemaFile(path: string, source: string): ImageSchemaFile {
+  const fail = (why: string) => new ConfigError(`${source}: ${path}: ${why}`);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw fail(`cannot read: ${(err as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw fail(`not valid JSON: ${(err as Error).message}`);
+  }
+  if (!isPlainObject(parsed)) throw fail('must be a JSON object mapping property names to their schemas');
+  for (const [name, schema] of Object.entries(parsed)) {
+    if (!isPlainObject(schema)) throw fail(`property '${name}' must map to a JSON schema object`);
+    const types: unknown[] =
+      schema.type === undefined ? [] : Array.isArray(schema.type) ? (schema.type as unknown[]) : [schema.type];
+    const unknown = types.find((t) => typeof t !== 'string' || !SCHEMA_TYPES.has(t));
+    if (unknown !== undefined) throw fail(`property '${name}' has an unknown type ${JSON.stringify(unknown)}`);
+    if (schema.enum !== undefined && !Array.isArray(schema.enum))
+      throw fail(`property '${name}': enum must be a list`);
+    for (const keyword of NUMERIC_KEYWORDS)
+      if (schema[keyword] !== undefined && typeof schema[keyword] !== 'number')
+        throw fail(`property '${name}': ${keyword} must be a number`);
+    if (schema.pattern !== undefined) {
+      try {
+        if (typeof schema.pattern !== 'string') throw new Error('not a string');
+        new RegExp(schema.pattern, 'u');
+      } catch (err) {
+        throw fail(`property '${name}': pattern is not a usable regular expression: ${(err as Error).message}`);
+      }
+    }
+  }
+  return { path, properties: parsed as ImageSchemaFile['properties'] };
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/**
+ * The environment's overrides of Glance options, applied before validation so that a bad value
+ * is refused by the same rule as in the file.
+ */
+function withEnvOverrides(structured: unknown, vars: EnvironmentVariables): unknown {
+  if (structured === null || structured === undefined) structured = {};
+  if (!isPlainObject(structured)) return structured;
+  const out: Record<string, unknown> = { ...structured };
+  if (vars.GLINT_PUBLIC_ENDPOINT !== undefined) out.public_endpoint = vars.GLINT_PUBLIC_ENDPOINT;
+  if (vars.GLINT_ENABLE_PROXY_HEADERS_PARSING !== undefined) {
+    const section = isPlainObject(out.oslo_middleware) ? out.oslo_middleware : {};
+    out.oslo_middleware = { ...section, enable_proxy_headers_parsing: vars.GLINT_ENABLE_PROXY_HEADERS_PARSING };
+  }
+  return out;
 }
 
 function applyAuthOverrides(glance: GlanceOptions, vars: EnvironmentVariables): void {

@@ -7,6 +7,7 @@ import {
   IsObject,
   IsOptional,
   IsString,
+  IsUrl,
   Matches,
   Max,
   Min,
@@ -73,6 +74,12 @@ export class OsloPolicyOptions {
   @IsOptional()
   @IsString()
   policy_file?: string;
+}
+
+export class OsloMiddlewareOptions {
+  /** Trust Forwarded / X-Forwarded-Proto, -Host and -Prefix for the URLs Glint writes (Location, versions). */
+  @IsBoolean()
+  enable_proxy_headers_parsing = false;
 }
 
 export class ImportFilteringOptions {
@@ -179,16 +186,19 @@ export class GlanceOptions {
   @IsIn(IMPORT_METHODS, { each: true })
   enabled_import_methods: string[] = ['glance-direct', 'web-download', 'copy-image'];
 
-  /** Base URL used in version documents instead of the request's own URL. */
-  @IsOptional() @IsString() public_endpoint?: string;
+  /** Base URL of the version documents' links instead of the request's own URL (not of Location). */
+  @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  public_endpoint?: string;
 
-  @IsInt() @Min(1) @Max(1024) max_request_id_length = 64;
+  /** Longest client request id kept (0: no limit); Glance allows 0 to 16384. */
+  @IsInt() @Min(0) @Max(16384) max_request_id_length = 64;
   @IsString() default_publisher_id = 'image.localhost';
   @IsArray() @IsString({ each: true }) disabled_notifications: string[] = [];
 
   @ValidateNested() @Type(() => ImageFormatOptions) image_format = new ImageFormatOptions();
   @ValidateNested() @Type(() => TaskOptions) task = new TaskOptions();
   @ValidateNested() @Type(() => OsloPolicyOptions) oslo_policy = new OsloPolicyOptions();
+  @ValidateNested() @Type(() => OsloMiddlewareOptions) oslo_middleware = new OsloMiddlewareOptions();
   @ValidateNested() @Type(() => ImportFilteringOptions) import_filtering_opts = new ImportFilteringOptions();
   @ValidateNested() @Type(() => ImageImportOptions) image_import_opts = new ImageImportOptions();
   @ValidateNested() @Type(() => ImageConversionOptions) image_conversion = new ImageConversionOptions();

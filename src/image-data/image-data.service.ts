@@ -60,9 +60,7 @@ const OCTET_STREAM = 'application/octet-stream';
 function checkOctetStream(contentType: string | undefined): void {
   const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
   if (type !== OCTET_STREAM) {
-    throw new UnsupportedMediaTypeError(
-      `The request media type ${type || 'None'} is not supported by this server.`,
-    );
+    throw UnsupportedMediaTypeError.forContentType(contentType);
   }
 }
 

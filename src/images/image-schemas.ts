@@ -1,3 +1,4 @@
+import { ConfigError } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
 import { compileSchema } from './json-schema.js';
 import type { JsonSchema } from './json-schema.js';
@@ -7,7 +8,8 @@ import { IMAGE_STATUSES } from './image.entity.js';
  * The JSON schemas Glance publishes under /v2/schemas. Clients (glanceclient through warlock)
  * validate images against them and build their command-line options from them, so the structure
  * (keys, types, enums, patterns, lengths, readOnly marks) is Glance's; the descriptions are ours.
- * Built once at start from the configuration: the format enums follow `image_format`.
+ * Built once at start from the configuration: the format enums follow `image_format`, and the
+ * extra properties come from the operator's schema-image.json when there is one.
  */
 
 export const UUID_PATTERN =
@@ -226,10 +228,26 @@ export interface SchemaDocuments {
   tasks: JsonSchema;
 }
 
+/**
+ * The operator's properties as Glance merges them: each one marked `is_base: false` (in place, so
+ * a property's keys keep the file's order), and none may reuse a base property's name.
+ */
+function extraProperties(config: AppConfig, base: Record<string, JsonSchema>): Record<string, JsonSchema> {
+  const file = config.imageSchemaFile;
+  if (!file) return STOCK_EXTRA_PROPERTIES;
+  const clashes = Object.keys(file.properties).filter((name) => Object.hasOwn(base, name));
+  if (clashes.length)
+    throw new ConfigError(`${file.path}: custom properties (${clashes.join(', ')}) conflict with base properties`);
+  return Object.fromEntries(
+    Object.entries(file.properties).map(([name, schema]) => [name, { ...schema, is_base: false }]),
+  );
+}
+
 export function buildSchemas(config: AppConfig): SchemaDocuments {
+  const base = imageBaseProperties(config);
   const image: JsonSchema = {
     name: 'image',
-    properties: { ...imageBaseProperties(config), ...STOCK_EXTRA_PROPERTIES },
+    properties: { ...base, ...extraProperties(config, base) },
     additionalProperties: { type: 'string' },
     links: [
       { rel: 'self', href: '{self}' },

@@ -14,6 +14,7 @@ import {
 } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { refuseBody } from '../common/http/no-body.js';
+import { absoluteLocation } from '../common/http/request-origin.js';
 import type { Request, Response } from 'express';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -52,7 +53,7 @@ export class ImagesController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<Record<string, unknown>> {
     const image = await this.images.create(ctx, body);
-    res.setHeader('Location', `${req.protocol}://${req.get('host')}/v2/images/${image.id}`);
+    res.setHeader('Location', absoluteLocation(req, `/v2/images/${image.id}`));
     const methods = this.config.glance.enabled_import_methods;
     if (methods.length) res.setHeader('OpenStack-image-import-methods', methods.join(','));
     // Only the stores users may name: Glance also lists its internal os_glance_* ones here.

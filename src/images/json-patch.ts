@@ -43,10 +43,7 @@ function decodePointer(pointer: string): string[] {
 export function parsePatch(contentType: string | undefined, body: unknown): PatchOp[] {
   const type = mediaType(contentType);
   if (type !== PATCH_V21 && type !== PATCH_V20) {
-    throw new UnsupportedMediaTypeError(
-      `The request media type ${type || 'None'} is not supported by this server.`,
-      ACCEPT_PATCH,
-    );
+    throw UnsupportedMediaTypeError.forContentType(contentType, ACCEPT_PATCH);
   }
   const draft4 = type === PATCH_V20;
   if (!Array.isArray(body)) throw new InvalidError('Request body must be a JSON array of operation objects.');

@@ -16,7 +16,7 @@ import { checkBody, checkNo4ByteChars, optionalString } from './metadef-input.js
 import { checkEmbeddedLengths } from './metadef-namespaces.service.js';
 import type { MetadefsRepository } from './metadefs.repository.js';
 import { namespaceSchema } from './schema/metadef-schemas.js';
-import type { Json } from './schema/python-format.js';
+import type { Json } from '../common/schema/python-format.js';
 
 /**
  * Glance's metadef catalog files (one JSON document per namespace, as glance-manage

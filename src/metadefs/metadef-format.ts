@@ -6,8 +6,8 @@ import type {
   MetadefTagEntity,
 } from './entities/index.js';
 import type { AssociationRow } from './metadefs.repository.js';
-import { pyRepr } from './schema/python-format.js';
-import type { Json } from './schema/python-format.js';
+import { pyRepr } from '../common/schema/python-format.js';
+import type { Json } from '../common/schema/python-format.js';
 
 /**
  * How metadef records look on the wire and in notifications. Glance renders them through WSME

@@ -1,7 +1,7 @@
 import { ForbiddenError, InvalidError } from '../common/errors/domain-errors.js';
-import { firstSchemaError } from './schema/json-schema-check.js';
-import type { Schema } from './schema/json-schema-check.js';
-import type { Json } from './schema/python-format.js';
+import { firstSchemaError } from '../common/schema/json-schema-check.js';
+import type { Schema } from '../common/schema/json-schema-check.js';
+import type { Json } from '../common/schema/python-format.js';
 import type { JsonObject } from './metadef-format.js';
 
 /** Checks shared by every metadef body, in the order Glance's deserializers apply them. */

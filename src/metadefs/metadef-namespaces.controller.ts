@@ -22,6 +22,7 @@ import { namespaceHref } from './metadef-format.js';
 import type { JsonObject } from './metadef-format.js';
 import { MetadefNamespacesService } from './metadef-namespaces.service.js';
 import { NoBodyGuard } from '../common/http/no-body.js';
+import { absoluteLocation } from '../common/http/request-origin.js';
 
 /** The query string in the client's order, last value winning, as Glance rebuilds its links. */
 function orderedQuery(req: Request): Array<[string, string]> {
@@ -31,11 +32,6 @@ function orderedQuery(req: Request): Array<[string, string]> {
   return [...merged];
 }
 
-/** WebOb makes the Location absolute from the request; header values must stay ASCII. */
-export function absoluteUrl(req: Request, path: string): string {
-  const safe = path.replace(/[^\x20-\x7e]/g, (c) => encodeURIComponent(c));
-  return `${req.protocol}://${req.get('host') ?? 'localhost'}${safe}`;
-}
 
 @ApiTags('metadefs')
 @Controller('v2/metadefs/namespaces')
@@ -66,7 +62,7 @@ export class MetadefNamespacesController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<JsonObject> {
     const created = await this.namespaces.create(ctx, body);
-    res.setHeader('Location', absoluteUrl(req, namespaceHref(created.namespace as string)));
+    res.setHeader('Location', absoluteLocation(req, namespaceHref(created.namespace as string)));
     return created;
   }
 

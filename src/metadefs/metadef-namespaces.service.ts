@@ -38,8 +38,8 @@ import { parseLimit, parseSortDir, parseSortKey, single, urlencode } from './met
 import { MetadefResourceTypesService } from './metadef-resource-types.service.js';
 import { MetadefsRepository, NAMESPACE_SORT_KEYS, UniqueViolation } from './metadefs.repository.js';
 import type { AssociationRow } from './metadefs.repository.js';
-import { firstSchemaError } from './schema/json-schema-check.js';
-import type { Schema } from './schema/json-schema-check.js';
+import { firstSchemaError } from '../common/schema/json-schema-check.js';
+import type { Schema } from '../common/schema/json-schema-check.js';
 import {
   namespaceSchema,
   objectSchema,
@@ -47,7 +47,7 @@ import {
   resourceTypeAssociationSchema,
   tagSchema,
 } from './schema/metadef-schemas.js';
-import type { Json } from './schema/python-format.js';
+import type { Json } from '../common/schema/python-format.js';
 
 type Pending = Array<[string, JsonObject]>;
 

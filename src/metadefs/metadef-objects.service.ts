@@ -15,7 +15,7 @@ import { checkBody, checkNo4ByteChars, optionalString } from './metadef-input.js
 import { duplicateObject, newObject } from './metadef-namespaces.service.js';
 import { parseLimit, parseSortDir, single } from './metadef-query.js';
 import { MetadefsRepository } from './metadefs.repository.js';
-import { firstSchemaError } from './schema/json-schema-check.js';
+import { firstSchemaError } from '../common/schema/json-schema-check.js';
 import { objectSchema, propertySchema } from './schema/metadef-schemas.js';
 
 const READ_ONLY = ['self', 'schema', 'created_at', 'updated_at'];

@@ -2,7 +2,7 @@ import { Controller, Get, Param, UseGuards } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { NotFoundError } from '../common/errors/domain-errors.js';
 import { METADEF_SCHEMAS } from './schema/metadef-schemas.js';
-import type { Schema } from './schema/json-schema-check.js';
+import type { Schema } from '../common/schema/json-schema-check.js';
 import { NoBodyGuard } from '../common/http/no-body.js';
 
 /** The metadef JSON schemas; any authenticated caller may read them. */

@@ -11,7 +11,7 @@ import { checkBody, checkNo4ByteChars } from './metadef-input.js';
 import { duplicateTag } from './metadef-namespaces.service.js';
 import { parseLimit, parseSortDir, parseSortKey, single } from './metadef-query.js';
 import { MetadefsRepository } from './metadefs.repository.js';
-import { firstSchemaError } from './schema/json-schema-check.js';
+import { firstSchemaError } from '../common/schema/json-schema-check.js';
 import { tagSchema, tagsBodySchema } from './schema/metadef-schemas.js';
 
 const READ_ONLY = ['created_at', 'updated_at'];

@@ -14,6 +14,7 @@ import type { Request, Response } from 'express';
 import { Ctx } from '../auth/ctx.decorator.js';
 import type { RequestContext } from '../auth/request-context.js';
 import { MethodNotAllowedError } from '../common/errors/domain-errors.js';
+import { absoluteLocation } from '../common/http/request-origin.js';
 import { Policy } from '../policy/policy.decorator.js';
 import { CreateTaskDto, parseCreateTaskBody } from './dto/create-task.dto.js';
 import { TasksService } from './tasks.service.js';
@@ -45,7 +46,7 @@ export class TasksController {
   ): Promise<TaskDocument> {
     const { type, input } = parseCreateTaskBody(body);
     const task = await this.tasks.createFromApi(ctx, type, input);
-    res.setHeader('Location', `${req.protocol}://${req.get('host')}${task.self}`);
+    res.setHeader('Location', absoluteLocation(req, task.self));
     return task;
   }
 

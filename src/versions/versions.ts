@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import type { AppConfig } from '../config/app-config.js';
+import { applicationUrl } from '../common/http/request-origin.js';
 
 /**
  * Which Image API versions Glint announces. Like Glance, some minor versions are only listed when
@@ -31,9 +32,8 @@ export interface VersionsDocument {
 }
 
 export function versionsDocument(config: AppConfig, req: Request): VersionsDocument {
-  const base = config.glance.public_endpoint
-    ? config.glance.public_endpoint.replace(/\/+$/, '')
-    : `${req.protocol}://${req.get('host') ?? `${config.host}:${config.port}`}`;
+  // As Glance: public_endpoint, else the URL the client (or its proxy) used, prefix included.
+  const base = (config.glance.public_endpoint ?? applicationUrl(req)).replace(/\/+$/, '');
   const href = `${base}/v2/`;
   return {
     versions: servedVersions(config).map((v, i) => ({

@@ -53,6 +53,11 @@ describe('foundation (noauth)', () => {
     expect(prefixed.headers['x-openstack-request-id']).toBe('req-abc');
     const tooLong = await t.http.get('/versions').set('X-Openstack-Request-Id', 'x'.repeat(100));
     expect(tooLong.headers['x-openstack-request-id']).toMatch(/^req-[0-9a-f-]{36}$/);
+    // Glance measures max_request_id_length (64) before adding the prefix: this one is kept.
+    const longest = await t.http.get('/versions').set('X-Openstack-Request-Id', 'b'.repeat(64));
+    expect(longest.headers['x-openstack-request-id']).toBe(`req-${'b'.repeat(64)}`);
+    const over = await t.http.get('/versions').set('X-Openstack-Request-Id', 'b'.repeat(65));
+    expect(over.headers['x-openstack-request-id']).toMatch(/^req-[0-9a-f-]{36}$/);
   });
 
   describe('errors in Glance format', () => {
@@ -104,8 +109,15 @@ describe('foundation (noauth)', () => {
       const res = await t.http
         .post('/v2/nothing-here')
         .set('Content-Type', 'application/json')
+        .set('Accept', 'application/json')
         .send(JSON.stringify({ x: 'y'.repeat(t.config.maxBodyBytes + 10) }));
       expect(res.status).toBe(413);
+      // WebOb's HTTPRequestEntityTooLarge without a detail, as Glance renders its 413s.
+      expect(res.text).toBe(
+        '{"message": "The request is larger than the server is willing or able to process.<br /><br />\\n\\n\\n", ' +
+          '"code": "413 Request Entity Too Large", "title": "Request Entity Too Large"}',
+      );
+      expect(res.headers['x-openstack-request-id']).toMatch(/^req-[0-9a-f-]{36}$/);
     });
   });
 });

@@ -167,8 +167,8 @@ describe('image data on the default file store', () => {
       .set('Content-Type', 'application/json')
       .send('{}');
     expect(res.status).toBe(415);
-    expect(res.body.message).toContain(
-      'The request media type application/json is not supported by this server.',
+    expect(res.body.message).toBe(
+      'The request media type application/json is not supported by this server.\n<br /><br />\n',
     );
   });
 

@@ -196,7 +196,8 @@ describe('images (trusted identity)', () => {
       const before = await t.http.get('/v2/images?limit=1000').set(owner).expect(200);
       const res = await t.http.post('/v2/images').set(owner).send(body);
       expect(res.status).toBe(status);
-      expect(errorText(res.body)).toBe(message);
+      // python-jsonschema's account of the failing schema follows; image-schema-file checks it.
+      expect(errorText(res.body).split('\n\nFailed validating')[0]).toBe(message);
       const after = await t.http.get('/v2/images?limit=1000').set(owner).expect(200);
       expect(after.body.images.length).toBe(before.body.images.length);
       expect(sent.filter((s) => s.event_type === 'image.create')).toEqual([]);
@@ -360,6 +361,20 @@ describe('images (trusted identity)', () => {
       expect(res.headers['accept-patch']).toBe(
         'application/openstack-images-v2.0-json-patch, application/openstack-images-v2.1-json-patch',
       );
+      // Glance's bytes: WebOb's own 415 template, naming the Content-Type as sent.
+      expect(res.text).toBe(
+        '{"message": "The request media type application/json is not supported by this server.\\n<br /><br />\\n", ' +
+          '"code": "415 Unsupported Media Type", "title": "Unsupported Media Type"}',
+      );
+      const html = await patch(
+        image.id,
+        [],
+        { ...owner, Accept: 'text/html' },
+        'text/<b>; charset=UTF-8',
+      ).expect(415);
+      expect(html.text).toContain(
+        '<h1>415 Unsupported Media Type</h1>\n  The request media type text/&lt;b&gt;; charset=UTF-8 is not supported by this server.\n<br /><br />\n\n </body>',
+      );
       await patch(image.id, [], owner, 'application/json-patch+json').expect(415);
     });
 
@@ -451,7 +466,8 @@ describe('images (trusted identity)', () => {
       const image = await create({ name: 'keep' });
       const res = await patch(image.id, ops);
       expect(res.status).toBe(status);
-      expect(errorText(res.body)).toBe(message);
+      // python-jsonschema's account of the failing schema follows; image-schema-file checks it.
+      expect(errorText(res.body).split('\n\nFailed validating')[0]).toBe(message);
       const shown = await t.http.get(`/v2/images/${image.id}`).set(owner).expect(200);
       expect(shown.body).toEqual(image);
       expect(sent.filter((s) => s.event_type === 'image.update')).toEqual([]);
@@ -518,7 +534,13 @@ describe('images (trusted identity)', () => {
         .put(`/v2/images/${image.id}/tags/${'t'.repeat(256)}`)
         .set(owner)
         .expect(400);
-      expect(errorText(long.body)).toMatch(/is too long$/);
+      const tag = `'${'t'.repeat(256)}'`;
+      expect(errorText(long.body)).toBe(
+        `Provided object does not match schema 'image': ${tag} is too long\n\n` +
+          "Failed validating 'maxLength' in schema['properties']['tags']['items']:\n" +
+          "    {'maxLength': 255, 'type': 'string'}\n\n" +
+          `On instance['tags'][0]:\n    ${tag}`,
+      );
       const hidden = await t.http.put(`/v2/images/${image.id}/tags/x`).set(other).expect(404);
       expect(errorText(hidden.body)).toBe(`Image ${image.id} not found.`);
       expect(sent.filter((s) => s.event_type === 'image.update').length).toBe(3);

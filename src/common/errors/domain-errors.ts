@@ -61,8 +61,21 @@ export class UnsupportedMediaTypeError extends DomainError {
   constructor(
     message: string,
     readonly acceptPatch?: string,
+    /** The request's Content-Type, when that is what was refused (WebOb then words the body itself). */
+    readonly contentType?: string,
   ) {
     super(message);
+  }
+
+  /** A request body of a media type the endpoint does not take. */
+  static forContentType(header: string | undefined, acceptPatch?: string): UnsupportedMediaTypeError {
+    // Glance's server reports a missing Content-Type as text/plain.
+    const type = header?.trim() || 'text/plain';
+    return new UnsupportedMediaTypeError(
+      `The request media type ${type} is not supported by this server.`,
+      acceptPatch,
+      type,
+    );
   }
 }
 /** A byte range that the data cannot satisfy. */

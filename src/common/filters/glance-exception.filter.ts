@@ -79,8 +79,9 @@ export class GlanceExceptionFilter implements ExceptionFilter {
         if (exception.explanationOnly) failure.bare = true;
         else failure.message = undefined;
       }
-      if (exception instanceof UnsupportedMediaTypeError && exception.acceptPatch) {
-        failure.headers = { 'Accept-Patch': exception.acceptPatch };
+      if (exception instanceof UnsupportedMediaTypeError) {
+        if (exception.acceptPatch) failure.headers = { 'Accept-Patch': exception.acceptPatch };
+        failure.mediaType = exception.contentType;
       }
       if (exception instanceof UnauthenticatedError && exception.challenge) {
         failure.headers = { 'WWW-Authenticate': exception.challenge };

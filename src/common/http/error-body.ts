@@ -86,6 +86,32 @@ function escapeHtml(text: string): string {
     .replace(/'/g, '&#x27;');
 }
 
+/** A JSON string as Python's json.dumps writes it: every character outside printable ASCII escaped. */
+function pyJsonString(text: string): string {
+  return JSON.stringify(text).replace(
+    /[\u007f-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/** WebOb's JSON error body, byte for byte: json.dumps of message, code and title. */
+function webobJson(message: string, code: string, title: string): string {
+  return `{"message": ${pyJsonString(message)}, "code": ${pyJsonString(code)}, "title": ${pyJsonString(title)}}`;
+}
+
+/**
+ * WebOb's plain-text form of an error body: the message's own newlines folded to spaces, each
+ * <br> turned into a newline, and any other tag dropped.
+ */
+function stripTags(body: string): string {
+  return body
+    .replace(/\n/g, ' ')
+    .replace(/\r/g, '')
+    .replace(/<br[\s\S]*?>/gi, '\n')
+    .replace(/<!--|-->/g, '')
+    .replace(/<[\s\S]*?>/g, '');
+}
+
 export interface ErrorBodyInput {
   status: number;
   message?: string;
@@ -95,6 +121,8 @@ export interface ErrorBodyInput {
   method?: string;
   /** The body is `message` alone, as when Glance passes WebOb a body_template of '${explanation}'. */
   bare?: boolean;
+  /** For 415 about the request's Content-Type: WebOb's own template names it, whatever the message. */
+  mediaType?: string;
 }
 
 export interface RenderedError {
@@ -109,7 +137,7 @@ export function renderError(input: ErrorBodyInput, type: ErrorMediaType): Render
   if (input.bare) {
     const text = input.message ?? '';
     if (type === 'application/json') {
-      return { contentType: 'application/json', body: JSON.stringify({ message: text, code, title }) };
+      return { contentType: 'application/json', body: webobJson(text, code, title) };
     }
     if (type === 'text/html') {
       return {
@@ -117,7 +145,21 @@ export function renderError(input: ErrorBodyInput, type: ErrorMediaType): Render
         body: `<html>\n <head>\n  <title>${code}</title>\n </head>\n <body>\n  <h1>${code}</h1>\n  ${escapeHtml(text)}\n </body>\n</html>`,
       };
     }
-    return { contentType: 'text/plain; charset=UTF-8', body: `${code}\n\n${text}` };
+    return { contentType: 'text/plain; charset=UTF-8', body: `${code}\n\n${stripTags(text)}` };
+  }
+  if (input.mediaType !== undefined) {
+    const sentence = (escape: (t: string) => string) =>
+      `The request media type ${escape(input.mediaType!)} is not supported by this server.\n<br /><br />\n`;
+    if (type === 'application/json') {
+      return { contentType: 'application/json', body: webobJson(sentence((t) => t), code, title) };
+    }
+    if (type === 'text/html') {
+      return {
+        contentType: 'text/html; charset=UTF-8',
+        body: `<html>\n <head>\n  <title>${code}</title>\n </head>\n <body>\n  <h1>${code}</h1>\n  ${sentence(escapeHtml)}\n </body>\n</html>`,
+      };
+    }
+    return { contentType: 'text/plain; charset=UTF-8', body: `${code}\n\n${stripTags(sentence((t) => t))}` };
   }
   let explanation: string;
   let detail: string;
@@ -137,16 +179,15 @@ export function renderError(input: ErrorBodyInput, type: ErrorMediaType): Render
   }
   if (type === 'application/json') {
     const message = `${explanation}<br /><br />\n${detail}${tail ? '\n' + tail : ''}`;
-    return { contentType: 'application/json', body: JSON.stringify({ message, code, title }) };
+    return { contentType: 'application/json', body: webobJson(message, code, title) };
   }
   if (type === 'text/html') {
-    const inner = `${explanation}<br /><br />\n${escapeHtml(detail)}${tail ? '\n' + tail : ''}`;
+    const inner = `${escapeHtml(explanation)}<br /><br />\n${escapeHtml(detail)}${tail ? '\n' + tail : ''}`;
     return {
       contentType: 'text/html; charset=UTF-8',
       body: `<html>\n <head>\n  <title>${code}</title>\n </head>\n <body>\n  <h1>${code}</h1>\n  ${inner}\n </body>\n</html>`,
     };
   }
-  // WebOb's plain form: the HTML body with newlines folded to spaces and <br /> turned into newlines.
-  const plainBody = `${explanation}\n\n ${detail}${tail ? '  ' : ''}`;
-  return { contentType: 'text/plain; charset=UTF-8', body: `${code}\n\n${plainBody}` };
+  const body = `${explanation}<br /><br />\n${detail}${tail ? '\n' + tail : ''}`;
+  return { contentType: 'text/plain; charset=UTF-8', body: `${code}\n\n${stripTags(body)}` };
 }

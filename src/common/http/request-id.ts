@@ -12,14 +12,17 @@ declare module 'express-serve-static-core' {
 
 /**
  * Gives every request an id, sent back in `x-openstack-request-id` and carried by every log line.
- * A client's own id is kept, prefixed `req-` as Glance does, when it is short and plain enough to log.
+ * A client's own id is kept, prefixed `req-` as Glance does, when it is plain enough to log and
+ * no longer than max_request_id_length before the prefix (0: any length), as Glance measures it.
+ * Glance means to refuse a longer one with 431 but answers 500; Glint gives it an id of its own.
  */
 export function requestIdMiddleware(maxLength: number) {
   return (req: Request, res: Response, next: NextFunction) => {
     const offered = req.headers[REQUEST_ID_HEADER];
     let id = typeof offered === 'string' ? offered.trim() : '';
+    const tooLong = maxLength > 0 && id.length > maxLength;
     if (id && !id.startsWith('req-')) id = `req-${id}`;
-    if (!id || id.length > maxLength || !SAFE_ID.test(id)) id = `req-${randomUUID()}`;
+    if (!id || tooLong || !SAFE_ID.test(id)) id = `req-${randomUUID()}`;
     req.id = id;
     res.setHeader(REQUEST_ID_HEADER, id);
     next();

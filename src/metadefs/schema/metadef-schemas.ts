@@ -1,5 +1,5 @@
-import type { Json } from './python-format.js';
-import type { Schema } from './json-schema-check.js';
+import type { Json } from '../../common/schema/python-format.js';
+import type { Schema } from '../../common/schema/json-schema-check.js';
 
 /**
  * Glance's metadef JSON schemas, served under /v2/schemas/metadefs/* and used to validate

@@ -1,6 +1,6 @@
-import { firstSchemaError } from './json-schema-check.js';
+import { firstSchemaError } from '../../common/schema/json-schema-check.js';
 import { METADEF_SCHEMAS, namespaceSchema, propertySchema, tagsBodySchema } from './metadef-schemas.js';
-import { pformat } from './python-format.js';
+import { pformat } from '../../common/schema/python-format.js';
 
 describe('metadef schemas and python-jsonschema messages', () => {
   it('serves every metadef schema with its Glance name', () => {

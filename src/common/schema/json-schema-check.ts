@@ -58,6 +58,25 @@ function resolve(root: Schema, ref: string): Schema {
   return isObject(node) ? node : {};
 }
 
+const REGEXES = new Map<string, RegExp>();
+
+/** python-jsonschema applies `pattern` with re.search: unanchored, as RegExp.test is. */
+function regex(source: string): RegExp {
+  let re = REGEXES.get(source);
+  if (!re) {
+    re = new RegExp(source, 'u');
+    REGEXES.set(source, re);
+  }
+  return re;
+}
+
+/** Python's check: a zero remainder for an integer divisor, an integral quotient for a float one. */
+function isMultiple(instance: number, divisor: number): boolean {
+  if (Number.isInteger(divisor)) return instance % divisor === 0;
+  const quotient = instance / divisor;
+  return Number.isFinite(quotient) && Number.isInteger(quotient);
+}
+
 function* iterErrors(
   root: Schema,
   schema: Schema,
@@ -103,6 +122,32 @@ function* iterErrors(
       case 'maximum':
         if (typeof instance === 'number' && instance > (value as number))
           yield error('maximum', `${pyRepr(instance)} is greater than the maximum of ${pyRepr(value)}`);
+        break;
+      case 'exclusiveMinimum':
+        if (typeof instance === 'number' && instance <= (value as number))
+          yield error(
+            'exclusiveMinimum',
+            `${pyRepr(instance)} is less than or equal to the minimum of ${pyRepr(value)}`,
+          );
+        break;
+      case 'exclusiveMaximum':
+        if (typeof instance === 'number' && instance >= (value as number))
+          yield error(
+            'exclusiveMaximum',
+            `${pyRepr(instance)} is greater than or equal to the maximum of ${pyRepr(value)}`,
+          );
+        break;
+      case 'multipleOf':
+        if (typeof instance === 'number' && !isMultiple(instance, value as number))
+          yield error('multipleOf', `${pyRepr(instance)} is not a multiple of ${pyRepr(value)}`);
+        break;
+      case 'pattern':
+        if (typeof instance === 'string' && !regex(value as string).test(instance))
+          yield error('pattern', `${pyRepr(instance)} does not match ${pyRepr(value)}`);
+        break;
+      case 'maxItems':
+        if (Array.isArray(instance) && instance.length > (value as number))
+          yield error('maxItems', `${pyRepr(instance)} is too long`);
         break;
       case 'minItems':
         if (Array.isArray(instance) && instance.length < (value as number))
