@@ -173,9 +173,11 @@ async function syncDir(dir: string): Promise<void> {
 const SYNC_EVERY = 32 * 1024 * 1024;
 
 /**
- * Writes a stream to an open file and makes it durable before finishing. Flushing in the
- * background every SYNC_EVERY bytes lets the disk work while the pipeline hashes the next bytes,
- * instead of one long fsync after the last byte (which would add the disk time to the upload).
+ * Writes a stream to an open file and makes it durable before finishing. Chunks that queue up
+ * while a write is under way go out together in one writev, so a stream of 64 KiB network reads
+ * costs one system call per MiB or so, not one each. Flushing in the background every SYNC_EVERY
+ * bytes lets the disk work while the pipeline hashes the next bytes, instead of one long fsync
+ * after the last byte (which would add the disk time to the upload).
  */
 class SyncingFileWriter extends Writable {
   private unsynced = 0;
@@ -187,7 +189,14 @@ class SyncingFileWriter extends Writable {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, done: (err?: Error | null) => void): void {
-    this.writeAll(chunk).then(() => done(), done);
+    this.writeAll([chunk]).then(() => done(), done);
+  }
+
+  override _writev(
+    chunks: Array<{ chunk: Buffer; encoding: BufferEncoding }>,
+    done: (err?: Error | null) => void,
+  ): void {
+    this.writeAll(chunks.map((c) => c.chunk)).then(() => done(), done);
   }
 
   override _final(done: (err?: Error | null) => void): void {
@@ -209,14 +218,18 @@ class SyncingFileWriter extends Writable {
       );
   }
 
-  private async writeAll(chunk: Buffer): Promise<void> {
-    let offset = 0;
-    while (offset < chunk.length) {
-      const { bytesWritten } = await this.handle.write(chunk, offset, chunk.length - offset, null);
-      offset += bytesWritten;
+  private async writeAll(buffers: Buffer[]): Promise<void> {
+    let total = 0;
+    for (const b of buffers) total += b.length;
+    let left = buffers;
+    let done = 0;
+    while (done < total) {
+      const { bytesWritten } = await this.handle.writev(left);
+      done += bytesWritten;
+      if (done < total) left = unwritten(left, bytesWritten);
     }
-    this.unsynced += chunk.length;
-    this.written += chunk.length;
+    this.unsynced += total;
+    this.written += total;
     if (this.unsynced >= SYNC_EVERY && !this.syncing) {
       this.unsynced = 0;
       const sync = this.handle.datasync();
@@ -228,4 +241,12 @@ class SyncingFileWriter extends Writable {
       tracked.catch(() => undefined);
     }
   }
+}
+
+/** What remains of `buffers` after a short write of `written` bytes. */
+export function unwritten(buffers: Buffer[], written: number): Buffer[] {
+  let skip = written;
+  let i = 0;
+  while (skip >= buffers[i].length) skip -= buffers[i++].length;
+  return [buffers[i].subarray(skip), ...buffers.slice(i + 1)];
 }
