@@ -47,7 +47,12 @@ class HashWorker {
     this.worker.unref();
     this.worker.on('message', (m: Reply) => this.onMessage(m));
     this.worker.on('error', (err) => this.fail(err));
-    this.worker.on('exit', (code) => this.fail(new Error(`hash worker exited with code ${code}`)));
+    this.worker.on('exit', (code) => {
+      // A dead worker must not be handed out again: nothing would ever answer it.
+      const i = idleWorkers.indexOf(this);
+      if (i >= 0) idleWorkers.splice(i, 1);
+      this.fail(new Error(`hash worker exited with code ${code}`));
+    });
   }
 
   start(algorithm: string, ring: SharedArrayBuffer): void {
@@ -157,7 +162,8 @@ export class ParallelHasher {
   }
 
   /**
-   * Feeds a chunk (the caller must not change it until this returns or resolves). Returns nothing
+   * Feeds a chunk, one feed at a time (the caller must not change the chunk, nor feed the next,
+   * until this returns or resolves). Returns nothing
    * when the chunk fit into the ring at once, and otherwise a promise that resolves once the
    * workers made room for all of it: that is the back-pressure point, a producer faster than the
    * slowest hash waits here.
