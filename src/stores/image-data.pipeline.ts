@@ -62,8 +62,8 @@ export function sizeMismatch(expected: number, got: number): InvalidError {
 }
 
 /**
- * Streams image data into a store while counting, hashing (md5 on this thread, the multihash on a
- * worker) and inspecting the disk format, with back-pressure all the way from the store to the
+ * Streams image data into a store while counting, hashing (md5 and the multihash, each on its own
+ * worker thread) and inspecting the disk format, with back-pressure all the way from the store to the
  * source. Any failure (size cap or quota, size mismatch, unsafe or mismatched format, client
  * abort, store error) leaves nothing in the store: the driver drops a write that fails, and data
  * already stored is deleted when a check after the write fails.
@@ -82,7 +82,7 @@ export async function storeImageData(
     throw storageQuotaExceeded(expectedSize, quota);
   }
 
-  const hasher = new ParallelHasher('md5', options.hashAlgo);
+  const hasher = new ParallelHasher(['md5', options.hashAlgo]);
   const inspect = options.formats && shouldInspect(options.formats);
   const inspector = inspect
     ? new FormatInspector({ vmdkAllowedTypes: options.formats!.vmdkAllowedTypes })
@@ -109,7 +109,15 @@ export async function storeImageData(
       } catch (err) {
         return done(refuse(err as Error));
       }
-      hasher.update(chunk).then(
+      let room: Promise<void> | undefined;
+      try {
+        room = hasher.update(chunk);
+      } catch (err) {
+        return done(err as Error);
+      }
+      // Most chunks fit into the hash ring at once; only a full ring costs a promise.
+      if (!room) return done(null, chunk);
+      room.then(
         () => done(null, chunk),
         (err: Error) => done(err),
       );
@@ -151,7 +159,7 @@ export async function storeImageData(
   }
   detach();
   try {
-    const { local: checksum, remote: osHashValue } = await hasher.digest();
+    const [checksum, osHashValue] = await hasher.digest();
     if (written.size !== size) throw new Error(`store wrote ${written.size} bytes of ${size}`);
     if (options.expect?.checksum && options.expect.checksum !== checksum) {
       throw new HashMismatchError(`Checksum mismatch: expected ${options.expect.checksum}, got ${checksum}`);
