@@ -73,6 +73,13 @@ export class EnvironmentVariables {
   GLINT_MESH_PREFIX = 'glint';
   /** When set, every mesh message must carry this token. */
   @IsOptional() @IsString() GLINT_MESH_TOKEN?: string;
+  /**
+   * Directory of the staging store (PUT /stage, web-download, glance-download). Point every
+   * process of a deployment at one shared directory so any of them can import what another staged.
+   */
+  @IsOptional() @IsString() GLINT_STAGING_DIR?: string;
+  /** glance-download: `Region=http://host:9292,Other=https://…`, the Image API of each remote region. */
+  @IsOptional() @IsString() GLINT_GLANCE_DOWNLOAD_ENDPOINTS?: string;
 }
 
 export interface TaskExecutorConfig {
@@ -108,6 +115,11 @@ export interface DatabaseConfig {
   embeddedSnapshot?: string;
 }
 
+export interface GlanceDownloadConfig {
+  /** Lower-cased region name → Image API base URL (without /v2). */
+  endpoints: Record<string, string>;
+}
+
 /** The typed configuration handed to the rest of the application. */
 export interface AppConfig {
   port: number;
@@ -121,6 +133,9 @@ export interface AppConfig {
   notify: NotifyConfig;
   tasks: TaskExecutorConfig;
   mesh: MeshConfig;
+  /** The staging store's directory from GLINT_STAGING_DIR (absolute), when set. */
+  stagingDir?: string;
+  glanceDownload: GlanceDownloadConfig;
   glance: GlanceOptions;
   /** The path of the structured settings file, when one was given. */
   configFile?: string;
@@ -239,6 +254,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       }
     });
 
+  const endpoints = parseGlanceDownloadEndpoints(vars.GLINT_GLANCE_DOWNLOAD_ENDPOINTS ?? '');
+  if (
+    glance.enabled_import_methods.includes('glance-download') &&
+    vars.GLINT_AUTH !== 'keystone' &&
+    !Object.keys(endpoints).length
+  ) {
+    throw new ConfigError(
+      'enabled_import_methods lists glance-download: set GLINT_GLANCE_DOWNLOAD_ENDPOINTS (Region=URL,…), ' +
+        'or use GLINT_AUTH=keystone so remote regions are found in the service catalog',
+    );
+  }
+
   const config: AppConfig = {
     port: vars.PORT,
     host: vars.HOST,
@@ -263,11 +290,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       maxRuntimeSeconds: vars.GLINT_TASK_MAX_RUNTIME_SECONDS,
     },
     mesh: { listeners, prefix: vars.GLINT_MESH_PREFIX, token: vars.GLINT_MESH_TOKEN },
+    stagingDir: vars.GLINT_STAGING_DIR ? resolve(cwd, vars.GLINT_STAGING_DIR) : undefined,
+    glanceDownload: { endpoints },
     glance,
     configFile,
   };
   assertSafeAuth(config);
   return config;
+}
+
+/** `Region=URL` pairs, comma-separated; regions match case-insensitively, as Glance's catalog lookup. */
+export function parseGlanceDownloadEndpoints(raw: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of raw.split(',').map((e) => e.trim())) {
+    if (!entry) continue;
+    const eq = entry.indexOf('=');
+    const region = eq > 0 ? entry.slice(0, eq).trim() : '';
+    const url = eq > 0 ? entry.slice(eq + 1).trim() : '';
+    if (!region || !/^https?:\/\/[^/]/.test(url)) {
+      throw new ConfigError(
+        `GLINT_GLANCE_DOWNLOAD_ENDPOINTS: ${JSON.stringify(entry)} is not Region=http(s)://host[:port][/path]`,
+      );
+    }
+    out[region.toLowerCase()] = url.replace(/\/+$/, '');
+  }
+  return out;
 }
 
 function applyAuthOverrides(glance: GlanceOptions, vars: EnvironmentVariables): void {

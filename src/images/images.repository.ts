@@ -26,6 +26,9 @@ export interface ImageDataFields {
   checksum?: string | null;
   osHashAlgo?: string | null;
   osHashValue?: string | null;
+  /** glance-download takes the remote image's formats. */
+  diskFormat?: string | null;
+  containerFormat?: string | null;
 }
 
 /** What PATCH may change on the row itself. */
@@ -358,6 +361,8 @@ export class ImagesRepository {
       ['checksum', 'checksum', '::varchar'],
       ['osHashAlgo', 'os_hash_algo', '::varchar'],
       ['osHashValue', 'os_hash_value', '::varchar'],
+      ['diskFormat', 'disk_format', '::varchar'],
+      ['containerFormat', 'container_format', '::varchar'],
     ];
     const effective: ImageDataFields =
       to === 'queued' ? { size: null, virtualSize: null, ...fields } : fields;

@@ -154,11 +154,14 @@ function makeStore(
  *   file by default) and that driver's options side by side, plus a read-only http store for
  *   http locations (Glance's default `stores = file,http`).
  * Either way the reserved file stores os_glance_staging_store and os_glance_tasks_store are added,
- * under the data dir unless their sections name a directory.
+ * under the data dir unless their sections name a directory. The staging store may instead be
+ * an S3 bucket (its section carries s3_store_* options), and GLINT_STAGING_DIR (`stagingDir`)
+ * overrides its directory, so several processes can share one.
  */
 export function buildStores(
   raw: Record<string, unknown> | undefined,
   dataDir: string,
+  stagingDir?: string,
 ): { stores: Store[]; multiStore: boolean } {
   const section = asMapping(raw, 'stores');
   const stores: Store[] = [];
@@ -229,9 +232,17 @@ export function buildStores(
     [STAGING_STORE, 'staging'],
     [TASKS_STORE, 'tasks'],
   ] as const) {
-    const own = parseOptions(ReservedStoreOptions, section[id], `stores.${id}`);
+    const raw = section[id];
+    if (id === STAGING_STORE && typeof raw === 'object' && raw !== null && 's3_store_host' in raw) {
+      // Staging on S3: every process of a deployment sees what any of them staged.
+      const options = parseOptions(S3StoreOptions, raw, `stores.${id}`);
+      stores.push(makeStore(id, 's3', options, dataDir, { isDefault: false, reserved: true }));
+      continue;
+    }
+    const own = parseOptions(ReservedStoreOptions, raw, `stores.${id}`);
+    const shared = id === STAGING_STORE ? stagingDir : undefined;
     const options = Object.assign(new FileStoreOptions(), {
-      filesystem_store_datadir: own.filesystem_store_datadir ?? resolve(dataDir, dir),
+      filesystem_store_datadir: shared ?? own.filesystem_store_datadir ?? resolve(dataDir, dir),
     });
     stores.push(makeStore(id, 'file', options, dataDir, { isDefault: false, reserved: true }));
   }
@@ -250,8 +261,8 @@ export class StoreRegistry implements OnModuleInit, OnApplicationShutdown {
   /** Glance's multi-store mode (enabled_backends configured). */
   readonly multiStore: boolean;
 
-  constructor(@Inject(APP_CONFIG) config: Pick<AppConfig, 'dataDir' | 'glance'>) {
-    const { stores, multiStore } = buildStores(config.glance.stores, config.dataDir);
+  constructor(@Inject(APP_CONFIG) config: Pick<AppConfig, 'dataDir' | 'glance'> & { stagingDir?: string }) {
+    const { stores, multiStore } = buildStores(config.glance.stores, config.dataDir, config.stagingDir);
     this.multiStore = multiStore;
     for (const store of stores) this.byId.set(store.id, store);
   }
