@@ -466,6 +466,7 @@ export class ImportTaskHandler implements OnModuleInit {
       }
     }
     if (!copy) await this.dropStaging(imageId);
+    await this.stores.sweepUnfinished(imageId);
     const importing = storeList(image, IMPORTING_TO).filter((s) => !targetIds.includes(s));
     const failed = storeList(image, FAILED_IMPORT);
     for (const s of storeList(image, IMPORTING_TO))

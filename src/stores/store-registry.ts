@@ -35,6 +35,8 @@ import {
 import type { StoreOptions, StoreType } from './store-options.js';
 
 export const STAGING_STORE = 'os_glance_staging_store';
+/** A temp file nobody wrote to for this long belongs to a dead writer. */
+const STALE_TEMP_MS = 10 * 60_000;
 export const TASKS_STORE = 'os_glance_tasks_store';
 const RESERVED_PREFIX = 'os_glance_';
 /** The id of the default store in single-store mode (never shown: that mode lists no stores). */
@@ -268,13 +270,20 @@ export class StoreRegistry implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onModuleInit(): Promise<void> {
-    // A crash mid-write leaves a hidden temp file; nothing else can still be writing it now.
+    // A crash mid-write leaves a hidden temp file. Other processes may share the directory and be
+    // writing theirs right now; a live write touches its file all the time, a dead one does not.
     for (const store of this.byId.values()) {
       if (store.driver instanceof FileStoreDriver) {
-        const removed = await store.driver.sweepTemporaryFiles();
+        const removed = await store.driver.sweepTemporaryFiles({ idleMs: STALE_TEMP_MS });
         if (removed) this.logger.warn(`removed ${removed} unfinished upload(s) from store ${store.id}`);
       }
     }
+  }
+
+  /** Removes what a dead writer of this image left half written in the file stores. */
+  async sweepUnfinished(imageId: string): Promise<void> {
+    for (const store of this.byId.values())
+      if (store.driver instanceof FileStoreDriver) await store.driver.sweepTemporaryFiles({ imageId });
   }
 
   async onApplicationShutdown(): Promise<void> {
