@@ -11,6 +11,8 @@ const OCTET = 'application/octet-stream';
 const USER = as('p1');
 const ADMIN = as('p1', 'admin,member,reader');
 const OTHER = as('p2');
+/** The real Glance 25 of /work/shared/peers/glance (trusted identity headers), when it runs. */
+const PEER = process.env.GLINT_GLANCE_PEER_URL ?? 'http://127.0.0.1:9393';
 
 function files(dir: string): string[] {
   try {
@@ -48,7 +50,7 @@ describe('glance-download between two Glint apps', () => {
       {
         GLINT_AUTH: 'trusted',
         GLINT_STAGING_DIR: staging,
-        GLINT_GLANCE_DOWNLOAD_ENDPOINTS: `RegionTwo=${sourceUrl}/`,
+        GLINT_GLANCE_DOWNLOAD_ENDPOINTS: `RegionTwo=${sourceUrl}/,GlancePeer=${PEER}`,
       },
       cfg,
     );
@@ -261,5 +263,62 @@ describe('glance-download between two Glint apps', () => {
       .send(importBody(remote.id, 'Nowhere'))
       .expect(202);
     await expectReverted(id, 'public glance endpoint not found for region Nowhere');
+  });
+
+  it('imports from a real Glance (the peer), forwarding the caller identity headers', async (ctx) => {
+    const up = await fetch(`${PEER}/versions`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (!up) ctx.skip();
+    const peerHeaders = { ...USER, 'X-User-Id': 'user-p1', 'Content-Type': 'application/json' };
+    const created = await fetch(`${PEER}/v2/images`, {
+      method: 'POST',
+      headers: peerHeaders,
+      body: JSON.stringify({
+        name: 'from-glance',
+        disk_format: 'raw',
+        container_format: 'bare',
+        hw_rng_model: 'virtio',
+        os_secure_boot: 'required',
+      }),
+    });
+    expect(created.status).toBe(201);
+    const remoteId = ((await created.json()) as { id: string }).id;
+    try {
+      const put = await fetch(`${PEER}/v2/images/${remoteId}/file`, {
+        method: 'PUT',
+        headers: { ...peerHeaders, 'Content-Type': OCTET },
+        body: new Uint8Array(data),
+      });
+      expect(put.status).toBe(204);
+      const remote = (await (
+        await fetch(`${PEER}/v2/images/${remoteId}`, { headers: peerHeaders })
+      ).json()) as Record<string, unknown>;
+      expect(remote.status).toBe('active');
+
+      const id = await localImage();
+      await target.http
+        .post(`/v2/images/${id}/import`)
+        .set(USER)
+        .send(importBody(remoteId, 'GlancePeer'))
+        .expect(202);
+      const task = await finished(id);
+      expect(task.status, String(task.message)).toBe('success');
+      const img = (await target.http.get(`/v2/images/${id}`).set(USER).expect(200)).body;
+      expect(img).toMatchObject({
+        status: 'active',
+        size: data.length,
+        checksum: remote.checksum,
+        os_hash_value: remote.os_hash_value,
+        disk_format: 'raw',
+        container_format: 'bare',
+        hw_rng_model: 'virtio',
+      });
+      // Not in this site's extra_properties (it is in Glance's default list).
+      expect(img.os_secure_boot).toBeUndefined();
+    } finally {
+      await fetch(`${PEER}/v2/images/${remoteId}`, { method: 'DELETE', headers: peerHeaders });
+    }
   });
 });
