@@ -465,7 +465,8 @@ export class ImportTaskHandler implements OnModuleInit {
         await this.locations.remove(l.id);
       }
     }
-    if (!copy) await this.dropStaging(imageId);
+    // Still uploading: the run died before it began, and the staged data is the caller's to import.
+    if (!copy && image.status !== 'uploading') await this.dropStaging(imageId);
     await this.stores.sweepUnfinished(imageId);
     const importing = storeList(image, IMPORTING_TO).filter((s) => !targetIds.includes(s));
     const failed = storeList(image, FAILED_IMPORT);
