@@ -24,6 +24,7 @@ import { FAILED_IMPORT, IMPORT_LOCK, IMPORT_TASK_TYPE, IMPORTING_TO, storeList }
 import type { ImportInput } from './import.service.js';
 
 const MiB = 1024 * 1024;
+const MAX_REDIRECTS = 10;
 
 /** Top-level keys of an image document that are not properties, whatever the prefixes say. */
 const NOT_PROPERTIES = new Set([
@@ -69,7 +70,6 @@ interface RemoteRestore {
   set: Record<string, string | null>;
   remove: string[];
 }
-const MAX_REDIRECTS = 10;
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
