@@ -153,4 +153,35 @@ describe('loadConfig', () => {
       loadConfig({ GLINT_CONFIG: file('bad2.yaml', 'image_import_opts: {image_import_plugins: [zip]}\n') }),
     ).toThrow(/image_import_opts\.image_import_plugins/);
   });
+
+  it('reads GLINT_STAGING_DIR and the glance-download endpoints, and needs one when glance-download is on', () => {
+    const c = loadConfig(
+      {
+        GLINT_STAGING_DIR: 'shared/staging',
+        GLINT_GLANCE_DOWNLOAD_ENDPOINTS: ' RegionTwo=http://two:9292/ , r3=https://three/image',
+      },
+      '/srv',
+    );
+    expect(c.stagingDir).toBe('/srv/shared/staging');
+    expect(c.glanceDownload.endpoints).toEqual({ regiontwo: 'http://two:9292', r3: 'https://three/image' });
+    expect(c.glance.glance_download_properties.extra_properties).toEqual([
+      'hw_',
+      'trait:',
+      'os_distro',
+      'os_secure_boot',
+      'os_type',
+    ]);
+    expect(() => loadConfig({ GLINT_GLANCE_DOWNLOAD_ENDPOINTS: 'RegionTwo' })).toThrow(
+      /GLINT_GLANCE_DOWNLOAD_ENDPOINTS/,
+    );
+    expect(() => loadConfig({ GLINT_GLANCE_DOWNLOAD_ENDPOINTS: 'R=ftp://x' })).toThrow(ConfigError);
+    const on = file('gd.yaml', 'enabled_import_methods: [glance-direct, glance-download]\n');
+    expect(() => loadConfig({ GLINT_AUTH: 'trusted', GLINT_CONFIG: on })).toThrow(
+      /GLINT_GLANCE_DOWNLOAD_ENDPOINTS/,
+    );
+    expect(
+      loadConfig({ GLINT_AUTH: 'trusted', GLINT_CONFIG: on, GLINT_GLANCE_DOWNLOAD_ENDPOINTS: 'R=http://r' })
+        .glance.enabled_import_methods,
+    ).toContain('glance-download');
+  });
 });

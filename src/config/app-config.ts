@@ -82,6 +82,13 @@ export class EnvironmentVariables {
   @IsOptional() @IsString() GLINT_IMPORT_PLUGINS?: string;
   /** The qemu-img the image_conversion plugin runs: a command name looked up in PATH, or a path. */
   @IsString() GLINT_QEMU_IMG = 'qemu-img';
+  /**
+   * Directory of the staging store (PUT /stage, web-download, glance-download). Point every
+   * process of a deployment at one shared directory so any of them can import what another staged.
+   */
+  @IsOptional() @IsString() GLINT_STAGING_DIR?: string;
+  /** glance-download: `Region=http://host:9292,Other=https://…`, the Image API of each remote region. */
+  @IsOptional() @IsString() GLINT_GLANCE_DOWNLOAD_ENDPOINTS?: string;
 }
 
 export interface TaskExecutorConfig {
@@ -124,6 +131,11 @@ export interface DatabaseConfig {
   embeddedSnapshot?: string;
 }
 
+export interface GlanceDownloadConfig {
+  /** Lower-cased region name → Image API base URL (without /v2). */
+  endpoints: Record<string, string>;
+}
+
 /** The typed configuration handed to the rest of the application. */
 export interface AppConfig {
   port: number;
@@ -137,6 +149,9 @@ export interface AppConfig {
   notify: NotifyConfig;
   tasks: TaskExecutorConfig;
   mesh: MeshConfig;
+  /** The staging store's directory from GLINT_STAGING_DIR (absolute), when set. */
+  stagingDir?: string;
+  glanceDownload: GlanceDownloadConfig;
   glance: GlanceOptions;
   /** The qemu-img binary of the image_conversion import plugin. */
   qemuImg: string;
@@ -276,6 +291,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       }
     });
 
+  const endpoints = parseGlanceDownloadEndpoints(vars.GLINT_GLANCE_DOWNLOAD_ENDPOINTS ?? '');
+  if (
+    glance.enabled_import_methods.includes('glance-download') &&
+    vars.GLINT_AUTH !== 'keystone' &&
+    !Object.keys(endpoints).length
+  ) {
+    throw new ConfigError(
+      'enabled_import_methods lists glance-download: set GLINT_GLANCE_DOWNLOAD_ENDPOINTS (Region=URL,…), ' +
+        'or use GLINT_AUTH=keystone so remote regions are found in the service catalog',
+    );
+  }
+
   const config: AppConfig = {
     port: vars.PORT,
     host: vars.HOST,
@@ -300,6 +327,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       maxRuntimeSeconds: vars.GLINT_TASK_MAX_RUNTIME_SECONDS,
     },
     mesh: { listeners, prefix: vars.GLINT_MESH_PREFIX, token: vars.GLINT_MESH_TOKEN },
+    stagingDir: vars.GLINT_STAGING_DIR ? resolve(cwd, vars.GLINT_STAGING_DIR) : undefined,
+    glanceDownload: { endpoints },
     glance,
     qemuImg: vars.GLINT_QEMU_IMG,
     configFile,
@@ -392,6 +421,24 @@ function withEnvOverrides(structured: unknown, vars: EnvironmentVariables): unkn
   if (vars.GLINT_ENABLE_PROXY_HEADERS_PARSING !== undefined) {
     const section = isPlainObject(out.oslo_middleware) ? out.oslo_middleware : {};
     out.oslo_middleware = { ...section, enable_proxy_headers_parsing: vars.GLINT_ENABLE_PROXY_HEADERS_PARSING };
+  }
+  return out;
+}
+
+/** `Region=URL` pairs, comma-separated; regions match case-insensitively, as Glance's catalog lookup. */
+export function parseGlanceDownloadEndpoints(raw: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of raw.split(',').map((e) => e.trim())) {
+    if (!entry) continue;
+    const eq = entry.indexOf('=');
+    const region = eq > 0 ? entry.slice(0, eq).trim() : '';
+    const url = eq > 0 ? entry.slice(eq + 1).trim() : '';
+    if (!region || !/^https?:\/\/[^/]/.test(url)) {
+      throw new ConfigError(
+        `GLINT_GLANCE_DOWNLOAD_ENDPOINTS: ${JSON.stringify(entry)} is not Region=http(s)://host[:port][/path]`,
+      );
+    }
+    out[region.toLowerCase()] = url.replace(/\/+$/, '');
   }
   return out;
 }

@@ -152,6 +152,13 @@ export class InjectMetadataPropertiesOptions {
   inject: Record<string, string> = {};
 }
 
+export class GlanceDownloadPropertiesOptions {
+  /** Prefixes of the remote image's properties that glance-download copies onto the image. */
+  @IsArray()
+  @IsString({ each: true })
+  extra_properties: string[] = ['hw_', 'trait:', 'os_distro', 'os_secure_boot', 'os_type'];
+}
+
 export class GlanceOptions {
   @IsInt() @Min(0) limit_param_default = 25;
   @IsInt() @Min(1) api_limit_max = 1000;
@@ -205,6 +212,9 @@ export class GlanceOptions {
   @ValidateNested()
   @Type(() => InjectMetadataPropertiesOptions)
   inject_metadata_properties = new InjectMetadataPropertiesOptions();
+  @ValidateNested()
+  @Type(() => GlanceDownloadPropertiesOptions)
+  glance_download_properties = new GlanceDownloadPropertiesOptions();
   /** GLINT_AUTH=keystone: keystonemiddleware's [keystone_authtoken] options. */
   @ValidateNested() @Type(() => KeystoneAuthtokenOptions) keystone_authtoken = new KeystoneAuthtokenOptions();
   /** GLINT_AUTH=oidc: the issuer and claim mapping of bearer JWTs. */

@@ -26,7 +26,7 @@ export interface ImageDataFields {
   checksum?: string | null;
   osHashAlgo?: string | null;
   osHashValue?: string | null;
-  /** Changed by the import flow's image_conversion plugin. */
+  /** Changed by the import flow's image_conversion plugin, and taken from the remote by glance-download. */
   diskFormat?: string | null;
   containerFormat?: string | null;
 }

@@ -18,7 +18,9 @@ import { HashMismatchError, imageDataOptions } from '../stores/image-data.pipeli
 import type { StoredImageData } from '../stores/image-data.pipeline.js';
 import { TaskHandlerRegistry } from '../tasks/executor/task-handler.registry.js';
 import { TaskFailedError } from '../tasks/executor/task-handler.js';
-import type { TaskRunContext } from '../tasks/executor/task-handler.js';
+import type { TaskRunContext, TaskSnapshot } from '../tasks/executor/task-handler.js';
+import { GlanceEndpointResolver } from './glance-download.js';
+import type { GlanceDownloadMethod } from './glance-download.js';
 import { passesImportFilter } from '../tasks/import-uri-filter.js';
 import { FAILED_IMPORT, IMPORT_LOCK, IMPORT_TASK_TYPE, IMPORTING_TO, storeList } from './import.service.js';
 import type { ImportInput, SourceValidation } from './import.service.js';
@@ -27,6 +29,51 @@ import type { PluginUndo } from './plugins/import-plugins.js';
 
 const MiB = 1024 * 1024;
 const MAX_REDIRECTS = 10;
+
+/** Top-level keys of an image document that are not properties, whatever the prefixes say. */
+const NOT_PROPERTIES = new Set([
+  'id',
+  'name',
+  'status',
+  'visibility',
+  'protected',
+  'os_hidden',
+  'checksum',
+  'os_hash_algo',
+  'os_hash_value',
+  'owner',
+  'size',
+  'virtual_size',
+  'min_ram',
+  'min_disk',
+  'created_at',
+  'updated_at',
+  'tags',
+  'direct_url',
+  'locations',
+  'self',
+  'file',
+  'schema',
+  'disk_format',
+  'container_format',
+  'stores',
+]);
+
+interface RemoteImage {
+  url: string;
+  size: number;
+  diskFormat: string | null;
+  containerFormat: string | null;
+  properties: Record<string, string>;
+}
+
+/** What glance-download changed on the image, to put back if the import fails. */
+interface RemoteRestore {
+  diskFormat: string | null;
+  containerFormat: string | null;
+  set: Record<string, string | null>;
+  remove: string[];
+}
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -41,6 +88,7 @@ function message(err: unknown): string {
 export class ImportTaskHandler implements OnModuleInit {
   private readonly logger = new Logger('Import');
   private readonly storageQuota: number | undefined;
+  private readonly endpoints: GlanceEndpointResolver;
 
   constructor(
     private readonly registry: TaskHandlerRegistry,
@@ -52,12 +100,16 @@ export class ImportTaskHandler implements OnModuleInit {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.storageQuota = parseStorageQuota(config.glance.user_storage_quota);
+    this.endpoints = new GlanceEndpointResolver(config);
   }
 
   onModuleInit(): void {
     // A handler registered before start (a test harness's stand-in) takes precedence.
     if (!this.registry.get(IMPORT_TASK_TYPE))
-      this.registry.register(IMPORT_TASK_TYPE, (ctx) => this.run(ctx));
+      this.registry.register(IMPORT_TASK_TYPE, {
+        run: (ctx) => this.run(ctx),
+        recover: (task) => this.recover(task),
+      });
   }
 
   private payload(image: ImageRecord, store?: Store): Record<string, unknown> {
@@ -107,6 +159,7 @@ export class ImportTaskHandler implements OnModuleInit {
     const written: StoredImageData[] = [];
     let downloaded: StoredImageData | undefined;
     const undo: PluginUndo = { properties: {} };
+    let restore: RemoteRestore | undefined;
     try {
       if (!copy) {
         const from: ImageStatus = method === 'glance-direct' ? 'uploading' : 'queued';
@@ -124,6 +177,26 @@ export class ImportTaskHandler implements OnModuleInit {
         source = staged[0];
       } else if (method === 'web-download') {
         downloaded = await this.download(ctx, image, req.method.uri ?? '', req.method.validation_data);
+        source = { url: downloaded.location, metadata: downloaded.metadata };
+      } else if (method === 'glance-download') {
+        const m = req.method as unknown as GlanceDownloadMethod;
+        const remote = await this.remoteMetadata(ctx, m);
+        restore = {
+          diskFormat: image.diskFormat,
+          containerFormat: image.containerFormat,
+          set: {},
+          remove: [],
+        };
+        for (const key of Object.keys(remote.properties)) {
+          if (key in image.properties) restore.set[key] = image.properties[key];
+          else restore.remove.push(key);
+        }
+        await this.images.saveDataFields(imageId, 'importing', {
+          diskFormat: remote.diskFormat,
+          containerFormat: remote.containerFormat,
+        });
+        image = await this.images.setProperties(imageId, remote.properties);
+        downloaded = await this.remoteData(ctx, image, m, remote);
         source = { url: downloaded.location, metadata: downloaded.metadata };
       } else {
         const active = await this.locations.list(imageId);
@@ -191,7 +264,7 @@ export class ImportTaskHandler implements OnModuleInit {
       await this.releaseLock(imageId, ctx.task.id);
       return { image_id: imageId };
     } catch (err) {
-      await this.revert(imageId, ctx.task.id, copy, status, written, downloaded, targetIds, undo);
+      await this.revert(imageId, ctx.task.id, copy, status, written, downloaded, targetIds, undo, restore);
       if (err instanceof TaskFailedError) throw err;
       throw new TaskFailedError(message(err));
     }
@@ -258,37 +331,116 @@ export class ImportTaskHandler implements OnModuleInit {
       throw new TaskFailedError(`Failed to download ${uri}: HTTP ${res.status}`);
     }
     const length = res.headers.get('content-length');
-    const base = imageDataOptions(
-      this.config.glance,
-      { id: image.id, disk_format: null, container_format: null },
-      false,
-    );
     const check = validation
       ? {
-          hashAlgo: validation.os_hash_algo ?? base.hashAlgo,
+          hashAlgo: validation.os_hash_algo,
           expect: {
             checksum: validation.checksum?.toLowerCase(),
             osHashValue: validation.os_hash_value?.toLowerCase(),
           },
         }
       : {};
-    const stored = await this.stores
-      .storeImageData(
-        this.metered(
-          ctx,
-          Readable.fromWeb(res.body as import('node:stream/web').ReadableStream),
-          length ? Number(length) : null,
-        ),
-        this.stores.staging,
-        { ...base, ...check, expectedSize: length ? Number(length) : undefined, signal: ctx.signal },
-      )
-      .catch((err: unknown) => {
+    return this.stage(ctx, image.id, res.body, length ? Number(length) : undefined, check).catch(
+      (err: unknown) => {
         if (err instanceof HashMismatchError)
           throw new TaskFailedError(`Downloaded data does not match validation_data: ${err.message}`);
         throw err;
-      });
-    await this.locations.add(image.id, { url: stored.location, metadata: stored.metadata }, 'staged');
+      },
+    );
+  }
+
+  /** An HTTP body into the staging store, recorded as the image's staged data. */
+  private async stage(
+    ctx: TaskRunContext,
+    imageId: string,
+    body: ReadableStream<Uint8Array>,
+    expectedSize: number | undefined,
+    check: { hashAlgo?: string; expect?: { checksum?: string; osHashValue?: string } } = {},
+  ): Promise<StoredImageData> {
+    const base = imageDataOptions(
+      this.config.glance,
+      { id: imageId, disk_format: null, container_format: null },
+      false,
+    );
+    const stored = await this.stores.storeImageData(
+      this.metered(
+        ctx,
+        Readable.fromWeb(body as import('node:stream/web').ReadableStream),
+        expectedSize ?? null,
+      ),
+      this.stores.staging,
+      {
+        ...base,
+        ...(check.expect ? { hashAlgo: check.hashAlgo ?? base.hashAlgo, expect: check.expect } : {}),
+        expectedSize,
+        signal: ctx.signal,
+      },
+    );
+    await this.locations.add(imageId, { url: stored.location, metadata: stored.metadata }, 'staged');
     return stored;
+  }
+
+  /**
+   * glance-download, first step: the remote image's record, which must be active; its formats and
+   * the properties named by [glance_download_properties] extra_properties are taken over.
+   */
+  private async remoteMetadata(ctx: TaskRunContext, m: GlanceDownloadMethod): Promise<RemoteImage> {
+    const base = await this.endpoints.resolve(m.glance_region, m.glance_service_interface, ctx.secrets);
+    const url = `${base}/v2/images/${m.glance_image_id}`;
+    const res = await this.remoteGet(ctx, url, 'application/json');
+    let data: Record<string, unknown>;
+    try {
+      data = (await res.json()) as Record<string, unknown>;
+    } catch {
+      throw new TaskFailedError(`The image record at ${url} is not JSON`);
+    }
+    if (data.status !== 'active')
+      throw new TaskFailedError(`Source image status should be active instead of ${String(data.status)}`);
+    const size = Number(data.size);
+    if (data.size === null || data.size === undefined || !Number.isSafeInteger(size) || size < 0)
+      throw new TaskFailedError(
+        `Size attribute of remote image ${m.glance_image_id} could not be determined.`,
+      );
+    const prefixes = this.config.glance.glance_download_properties.extra_properties;
+    const properties: Record<string, string> = {};
+    for (const [key, value] of Object.entries(data)) {
+      if (typeof value !== 'string' || key.startsWith('os_glance') || NOT_PROPERTIES.has(key)) continue;
+      if (prefixes.some((p) => key.startsWith(p))) properties[key] = value;
+    }
+    return {
+      url,
+      size,
+      diskFormat: typeof data.disk_format === 'string' ? data.disk_format : null,
+      containerFormat: typeof data.container_format === 'string' ? data.container_format : null,
+      properties,
+    };
+  }
+
+  /** glance-download, second step: the remote image's data into staging, exactly its size. */
+  private async remoteData(
+    ctx: TaskRunContext,
+    image: ImageRecord,
+    m: GlanceDownloadMethod,
+    remote: RemoteImage,
+  ): Promise<StoredImageData> {
+    const res = await this.remoteGet(ctx, `${remote.url}/file`, 'application/octet-stream');
+    if (!res.body) throw new TaskFailedError(`Remote image ${m.glance_image_id} has no data`);
+    return this.stage(ctx, image.id, res.body, remote.size);
+  }
+
+  private async remoteGet(ctx: TaskRunContext, url: string, accept: string): Promise<Response> {
+    let res: Response;
+    try {
+      res = await fetch(url, { headers: { ...ctx.secrets, Accept: accept }, signal: ctx.signal });
+    } catch (err) {
+      throw new TaskFailedError(`Could not reach ${url}: ${message((err as Error).cause ?? err)}`);
+    }
+    if (!res.ok) {
+      await res.body?.cancel();
+      // The wording of the HTTP error Glance's task fails with.
+      throw new TaskFailedError(`HTTP Error ${res.status}: ${res.statusText}`);
+    }
+    return res;
   }
 
   /** Staged data goes once the import ends, whichever way. */
@@ -318,6 +470,7 @@ export class ImportTaskHandler implements OnModuleInit {
     downloaded: StoredImageData | undefined,
     targetIds: string[],
     undo: PluginUndo,
+    remote?: RemoteRestore,
   ): Promise<void> {
     try {
       const urls = new Set(written.map((w) => w.location));
@@ -331,25 +484,80 @@ export class ImportTaskHandler implements OnModuleInit {
       const importing = storeList(image, IMPORTING_TO).filter((s) => !targetIds.includes(s));
       const failed = storeList(image, FAILED_IMPORT);
       for (const s of targetIds) if (!failed.includes(s)) failed.push(s);
-      // Properties the plugins injected go back to what they were.
+      // Properties the plugins injected go back to what they were; then what glance-download took
+      // over goes back to the values from before the import, which win over the plugins' record.
       const restore: Record<string, string> = {};
-      const drop: string[] = [];
+      const drop = new Set<string>();
       for (const [key, value] of Object.entries(undo.properties)) {
-        if (value === null) drop.push(key);
+        if (value === null) drop.add(key);
         else restore[key] = value;
+      }
+      for (const [key, value] of Object.entries(remote?.set ?? {})) {
+        if (value === null) {
+          delete restore[key];
+          drop.add(key);
+        } else {
+          restore[key] = value;
+          drop.delete(key);
+        }
+      }
+      for (const key of remote?.remove ?? []) {
+        delete restore[key];
+        drop.add(key);
       }
       await this.images.setProperties(
         imageId,
         { ...restore, [IMPORTING_TO]: importing.join(','), [FAILED_IMPORT]: failed.join(',') },
-        drop,
+        [...drop],
       );
-      const formats =
-        'diskFormat' in undo ? { diskFormat: undo.diskFormat, containerFormat: undo.containerFormat } : {};
+      const formats = remote
+        ? { diskFormat: remote.diskFormat, containerFormat: remote.containerFormat }
+        : 'diskFormat' in undo
+          ? { diskFormat: undo.diskFormat, containerFormat: undo.containerFormat }
+          : {};
       if (!copy && (status === 'importing' || status === 'active'))
         await this.images.transitionStatus(imageId, 'importing', 'queued', formats).catch(() => undefined);
       await this.releaseLock(imageId, taskId);
     } catch (err) {
       this.logger.error(`could not revert the import of image ${imageId}: ${message(err)}`);
     }
+  }
+
+  /**
+   * The worker running this import died and the task was failed: undo what it may have left, as
+   * its own revert would have. Data of a non-copy import was written by this task only (the image
+   * had none), so it all goes; staged data goes; the image returns to queued unless it was
+   * already activated; the lock is released. What a glance-download took over from the remote
+   * image (formats, properties) stays, as the dead run's record of the old values is lost.
+   */
+  async recover(task: TaskSnapshot): Promise<void> {
+    const input = task.input as unknown as ImportInput | null;
+    const imageId = input?.image_id;
+    if (!imageId) return;
+    const image = await this.images.findById(imageId);
+    if (!image || image.properties[IMPORT_LOCK] !== task.id) return;
+    const copy = input.import_req?.method?.name === 'copy-image';
+    const targetIds = input.backend ?? [this.stores.defaultStore.id];
+    if (!copy && image.status === 'importing') {
+      for (const l of await this.locations.list(imageId)) {
+        await this.stores.delete(l).catch(() => undefined);
+        await this.locations.remove(l.id);
+      }
+    }
+    // Still uploading: the run died before it began, and the staged data is the caller's to import.
+    if (!copy && image.status !== 'uploading') await this.dropStaging(imageId);
+    await this.stores.sweepUnfinished(imageId);
+    const importing = storeList(image, IMPORTING_TO).filter((s) => !targetIds.includes(s));
+    const failed = storeList(image, FAILED_IMPORT);
+    for (const s of storeList(image, IMPORTING_TO))
+      if (targetIds.includes(s) && !failed.includes(s)) failed.push(s);
+    await this.images.setProperties(imageId, {
+      [IMPORTING_TO]: importing.join(','),
+      [FAILED_IMPORT]: failed.join(','),
+    });
+    if (!copy && image.status === 'importing')
+      await this.images.transitionStatus(imageId, 'importing', 'queued').catch(() => undefined);
+    await this.releaseLock(imageId, task.id);
+    this.logger.warn(`cleaned up after the interrupted import task ${task.id} of image ${imageId}`);
   }
 }

@@ -16,7 +16,7 @@ export class ImportController {
   @Policy('modify_image', 'resource')
   @ApiOperation({
     summary:
-      'Import image data (glance-direct, web-download, copy-image) as an api_image_import task; 202, empty body',
+      'Import image data (glance-direct, web-download, copy-image, glance-download) as an api_image_import task; 202, empty body',
   })
   async import(
     @Ctx() ctx: RequestContext,

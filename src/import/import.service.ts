@@ -11,6 +11,7 @@ import { StoreRegistry } from '../stores/store-registry.js';
 import { TasksService } from '../tasks/tasks.service.js';
 import { passesImportFilter } from '../tasks/import-uri-filter.js';
 import { pyRepr, pyStr } from '../common/python-repr.js';
+import { checkGlanceDownloadMethod, remoteCredentials } from './glance-download.js';
 
 export const IMPORT_LOCK = 'os_glance_import_task';
 export const IMPORTING_TO = 'os_glance_importing_to_stores';
@@ -130,10 +131,6 @@ export class ImportService {
     if (typeof name !== 'string' || !this.config.glance.enabled_import_methods.includes(name)) {
       throw new InvalidError(`Unknown import method name '${pyStr(name)}'.`);
     }
-    if (name === 'glance-download') {
-      // Enabled by configuration but not implemented here: refusing beats a task that cannot work.
-      throw new InvalidError("Import method 'glance-download' is not supported by this server.");
-    }
     if (name === 'web-download' && 'validation_data' in method)
       validateSourceValidation(method.validation_data);
     for (const key of ['all_stores_must_succeed', 'all_stores']) {
@@ -195,6 +192,7 @@ export class ImportService {
       throw new ConflictError("Image needs to be staged before 'glance-direct' method can be used");
     if (!image.containerFormat) throw new ConflictError("'container_format' needs to be set before import");
     if (!image.diskFormat) throw new ConflictError("'disk_format' needs to be set before import");
+    if (method === 'glance-download') checkGlanceDownloadMethod(req.method);
 
     if (method === 'web-download') {
       const uri = typeof req.method.uri === 'string' ? req.method.uri : '';
@@ -224,6 +222,7 @@ export class ImportService {
       type: IMPORT_TASK_TYPE,
       imageId: image.id,
       input: { image_id: image.id, import_req: body as Record<string, unknown>, backend },
+      ...(method === 'glance-download' ? { secrets: remoteCredentials(ctx, this.config.auth) } : {}),
     });
   }
 

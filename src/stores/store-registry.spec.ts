@@ -101,6 +101,23 @@ describe('StoreRegistry configuration', () => {
     expect(r.info(false).map((s) => s.id)).toEqual(['fast', 'cold', 'web']);
   });
 
+  it('shares staging: GLINT_STAGING_DIR wins over the section, or the staging store is an S3 bucket', () => {
+    const glance = Object.assign(new GlanceOptions(), {
+      stores: { ...MULTI, os_glance_staging_store: { filesystem_store_datadir: '/fast/staging' } },
+    });
+    const shared = new StoreRegistry({ dataDir: DATA, glance, stagingDir: '/mnt/shared/staging' });
+    expect(shared.staging.driver.detailProperties()).toMatchObject({ data_dir: '/mnt/shared/staging/' });
+    expect(shared.tasks.driver.detailProperties()).toMatchObject({ data_dir: `${join(DATA, 'tasks')}/` });
+
+    const s3 = registry({ ...MULTI, os_glance_staging_store: { ...MULTI.cold, s3_store_bucket: 'staging' } });
+    expect(s3.staging.type).toBe('s3');
+    expect(s3.staging.reserved).toBe(true);
+    expect(s3.info(false).map((s) => s.id)).toEqual(['fast', 'cold', 'web']);
+    expect(() => registry({ ...MULTI, os_glance_staging_store: { s3_store_host: 'http://x' } })).toThrow(
+      /os_glance_staging_store/,
+    );
+  });
+
   it.each([
     [
       { ...MULTI, enabled_backends: { ...MULTI.enabled_backends, odd: 'rbd' } },

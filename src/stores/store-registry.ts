@@ -35,6 +35,8 @@ import {
 import type { StoreOptions, StoreType } from './store-options.js';
 
 export const STAGING_STORE = 'os_glance_staging_store';
+/** A temp file nobody wrote to for this long belongs to a dead writer. */
+const STALE_TEMP_MS = 10 * 60_000;
 export const TASKS_STORE = 'os_glance_tasks_store';
 const RESERVED_PREFIX = 'os_glance_';
 /** The id of the default store in single-store mode (never shown: that mode lists no stores). */
@@ -154,11 +156,14 @@ function makeStore(
  *   file by default) and that driver's options side by side, plus a read-only http store for
  *   http locations (Glance's default `stores = file,http`).
  * Either way the reserved file stores os_glance_staging_store and os_glance_tasks_store are added,
- * under the data dir unless their sections name a directory.
+ * under the data dir unless their sections name a directory. The staging store may instead be
+ * an S3 bucket (its section carries s3_store_* options), and GLINT_STAGING_DIR (`stagingDir`)
+ * overrides its directory, so several processes can share one.
  */
 export function buildStores(
   raw: Record<string, unknown> | undefined,
   dataDir: string,
+  stagingDir?: string,
 ): { stores: Store[]; multiStore: boolean } {
   const section = asMapping(raw, 'stores');
   const stores: Store[] = [];
@@ -229,9 +234,17 @@ export function buildStores(
     [STAGING_STORE, 'staging'],
     [TASKS_STORE, 'tasks'],
   ] as const) {
-    const own = parseOptions(ReservedStoreOptions, section[id], `stores.${id}`);
+    const raw = section[id];
+    if (id === STAGING_STORE && typeof raw === 'object' && raw !== null && 's3_store_host' in raw) {
+      // Staging on S3: every process of a deployment sees what any of them staged.
+      const options = parseOptions(S3StoreOptions, raw, `stores.${id}`);
+      stores.push(makeStore(id, 's3', options, dataDir, { isDefault: false, reserved: true }));
+      continue;
+    }
+    const own = parseOptions(ReservedStoreOptions, raw, `stores.${id}`);
+    const shared = id === STAGING_STORE ? stagingDir : undefined;
     const options = Object.assign(new FileStoreOptions(), {
-      filesystem_store_datadir: own.filesystem_store_datadir ?? resolve(dataDir, dir),
+      filesystem_store_datadir: shared ?? own.filesystem_store_datadir ?? resolve(dataDir, dir),
     });
     stores.push(makeStore(id, 'file', options, dataDir, { isDefault: false, reserved: true }));
   }
@@ -250,20 +263,27 @@ export class StoreRegistry implements OnModuleInit, OnApplicationShutdown {
   /** Glance's multi-store mode (enabled_backends configured). */
   readonly multiStore: boolean;
 
-  constructor(@Inject(APP_CONFIG) config: Pick<AppConfig, 'dataDir' | 'glance'>) {
-    const { stores, multiStore } = buildStores(config.glance.stores, config.dataDir);
+  constructor(@Inject(APP_CONFIG) config: Pick<AppConfig, 'dataDir' | 'glance'> & { stagingDir?: string }) {
+    const { stores, multiStore } = buildStores(config.glance.stores, config.dataDir, config.stagingDir);
     this.multiStore = multiStore;
     for (const store of stores) this.byId.set(store.id, store);
   }
 
   async onModuleInit(): Promise<void> {
-    // A crash mid-write leaves a hidden temp file; nothing else can still be writing it now.
+    // A crash mid-write leaves a hidden temp file. Other processes may share the directory and be
+    // writing theirs right now; a live write touches its file all the time, a dead one does not.
     for (const store of this.byId.values()) {
       if (store.driver instanceof FileStoreDriver) {
-        const removed = await store.driver.sweepTemporaryFiles();
+        const removed = await store.driver.sweepTemporaryFiles({ idleMs: STALE_TEMP_MS });
         if (removed) this.logger.warn(`removed ${removed} unfinished upload(s) from store ${store.id}`);
       }
     }
+  }
+
+  /** Removes what a dead writer of this image left half written in the file stores. */
+  async sweepUnfinished(imageId: string): Promise<void> {
+    for (const store of this.byId.values())
+      if (store.driver instanceof FileStoreDriver) await store.driver.sweepTemporaryFiles({ imageId });
   }
 
   async onApplicationShutdown(): Promise<void> {

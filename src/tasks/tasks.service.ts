@@ -23,6 +23,8 @@ export interface NewTask {
   imageId?: string | null;
   /** A chosen id, when the caller must name the task before storing it (the import lock). */
   id?: string;
+  /** Handed to the handler (TaskRunContext.secrets) through the job queue, never stored on the task. */
+  secrets?: Record<string, string>;
 }
 
 export interface TaskList {
@@ -134,7 +136,7 @@ export class TasksService {
     await this.repo.insert(task);
     this.notifier.notify('task.create', toTaskNotification(task, now));
     try {
-      await this.executor.submit(task.id);
+      await this.executor.submit(task.id, spec.secrets);
     } catch (err) {
       // The task is stored as pending; the next executor start queues it again.
       this.logger.error(

@@ -166,11 +166,19 @@ describe(`task executor durability (${onPostgres ? 'PostgreSQL' : 'embedded data
     open.pop();
 
     const attempts: number[] = [];
+    const recovered: Array<{ id: string; input: unknown }> = [];
     const b = await startTestApp(env, undefined, {
       ...db.options,
       beforeInit: (app) => {
         const registry = app.get(TaskHandlerRegistry);
-        registry.register('test_once', () => Promise.resolve({ ran: true }));
+        registry.register('test_once', {
+          run: () => Promise.resolve({ ran: true }),
+          // The handler undoes what the dead run left (an import puts its image back).
+          recover: (task) => {
+            recovered.push({ id: task.id, input: task.input });
+            return Promise.resolve();
+          },
+        });
         registry.register(
           'test_again',
           (run) => {
@@ -190,5 +198,6 @@ describe(`task executor durability (${onPostgres ? 'PostgreSQL' : 'embedded data
     expect(rerun.status).toBe('success');
     expect(rerun.result).toEqual({ attempt: 2 });
     expect(attempts).toEqual([2]);
+    await vi.waitFor(() => expect(recovered).toEqual([{ id: once.id, input: {} }]));
   }, 240_000);
 });

@@ -18,6 +18,12 @@ export interface KeystoneToken {
   expiresAt: number;
 }
 
+/** One service of a Keystone v3 catalog. */
+export interface CatalogEntry {
+  type: string;
+  endpoints: Array<{ interface: string; region: string; url: string }>;
+}
+
 /** Keystone could not answer (down, 5xx, garbage, or it refused Glint's own credentials). */
 export class KeystoneUnavailable extends Error {}
 
@@ -109,6 +115,35 @@ export class KeystoneClient {
       }
       throw new KeystoneUnavailable(`token validation answered ${res.status}`);
     }
+  }
+
+  /**
+   * The service catalog as `token` sees it (GET /v3/auth/catalog), for calls Glint makes to other
+   * services on the caller's behalf; null when Keystone no longer accepts the token.
+   */
+  async catalog(token: string): Promise<CatalogEntry[] | null> {
+    const res = await this.request(`${this.base}/auth/catalog`, {
+      method: 'GET',
+      headers: { 'X-Auth-Token': token, Accept: 'application/json' },
+    });
+    if (res.status === 401 || res.status === 404) {
+      await res.body?.cancel();
+      return null;
+    }
+    if (res.status !== 200) {
+      await res.body?.cancel();
+      throw new KeystoneUnavailable(`catalog request answered ${res.status}`);
+    }
+    const body = await this.json(res);
+    const entries = isObject(body) && Array.isArray(body.catalog) ? body.catalog : [];
+    return entries.filter(isObject).map((e) => ({
+      type: str(e.type) ?? '',
+      endpoints: (Array.isArray(e.endpoints) ? e.endpoints : []).filter(isObject).map((p) => ({
+        interface: str(p.interface) ?? '',
+        region: str(p.region) ?? str(p.region_id) ?? '',
+        url: str(p.url) ?? '',
+      })),
+    }));
   }
 
   /** Glint's own token, fetched once and shared by concurrent callers until it nears expiry. */

@@ -125,14 +125,22 @@ export class FileStoreDriver implements StoreDriver {
     };
   }
 
-  /** Temp files left by a crash mid-write; the registry removes them at start. */
-  async sweepTemporaryFiles(): Promise<number> {
+  /**
+   * Temp files left by a crash mid-write: those of one image (its writer is known to be dead), or
+   * those untouched for `idleMs` (another process sharing the directory may be writing the rest).
+   */
+  async sweepTemporaryFiles(options: { imageId?: string; idleMs?: number } = {}): Promise<number> {
     let removed = 0;
+    const prefix = options.imageId ? `${TEMP_PREFIX}${options.imageId}.` : TEMP_PREFIX;
     for (const name of await readdir(this.dataDir).catch(() => [] as string[])) {
-      if (name.startsWith(TEMP_PREFIX)) {
-        await unlink(join(this.dataDir, name)).catch(() => undefined);
-        removed++;
+      if (!name.startsWith(prefix)) continue;
+      const path = join(this.dataDir, name);
+      if (options.idleMs !== undefined) {
+        const info = await stat(path).catch(() => null);
+        if (!info || Date.now() - info.mtimeMs < options.idleMs) continue;
       }
+      await unlink(path).catch(() => undefined);
+      removed++;
     }
     return removed;
   }

@@ -10,7 +10,7 @@ import { TaskLifecycle } from '../task-lifecycle.service.js';
 import { isTerminal } from '../task-status.js';
 import { createJobQueue } from './job-queue.js';
 import { TaskHandlerRegistry } from './task-handler.registry.js';
-import type { TaskHandler, TaskProgress, TaskRunContext } from './task-handler.js';
+import type { TaskHandler, TaskProgress, TaskRunContext, TaskSnapshot } from './task-handler.js';
 
 const QUEUE = 'glint-tasks';
 /** Jobs whose retries ran out land here, so their task can be failed instead of left running. */
@@ -21,6 +21,7 @@ const PROGRESS_FLUSH_MS = 1000;
 
 interface TaskJob {
   taskId: string;
+  secrets?: Record<string, string>;
 }
 
 export const INTERRUPTED_MESSAGE =
@@ -90,9 +91,11 @@ export class TaskExecutor implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** Queues a stored task for execution; safe to call more than once for the same task. */
-  async submit(taskId: string): Promise<void> {
+  async submit(taskId: string, secrets?: Record<string, string>): Promise<void> {
     await this.onApplicationBootstrap();
-    await this.boss!.send(QUEUE, { taskId } satisfies TaskJob, { id: taskId });
+    await this.boss!.send(QUEUE, { taskId, ...(secrets ? { secrets } : {}) } satisfies TaskJob, {
+      id: taskId,
+    });
     // Local workers would otherwise wait for their next poll.
     for (const id of this.workerIds) this.boss!.notifyWorker(id);
   }
@@ -135,31 +138,40 @@ export class TaskExecutor implements OnApplicationBootstrap, OnModuleDestroy {
       // Still processing: the worker of an earlier attempt died or was stopped mid-way.
       if (!handler?.idempotent) {
         await this.finish(await this.lifecycle.fail(taskId, INTERRUPTED_MESSAGE));
+        await this.recover(task, handler);
         return;
       }
       attempt = job.retryCount + 1;
     }
-    await this.execute(task, handler, attempt, job.signal);
+    await this.execute(task, handler, attempt, job.signal, job.data.secrets ?? {});
   }
 
-  private async execute(task: TaskEntity, handler: TaskHandler, attempt: number, jobSignal: AbortSignal) {
+  /** Lets the handler undo what a run that died mid-way left behind. */
+  private async recover(task: TaskEntity, handler: TaskHandler | undefined): Promise<void> {
+    if (!handler?.recover) return;
+    try {
+      await handler.recover(snapshot(task));
+    } catch (err) {
+      this.logger.error({ err, taskId: task.id }, 'could not clean up after an interrupted task');
+    }
+  }
+
+  private async execute(
+    task: TaskEntity,
+    handler: TaskHandler,
+    attempt: number,
+    jobSignal: AbortSignal,
+    secrets: Record<string, string>,
+  ) {
     const controller = new AbortController();
     const onJobAbort = () => controller.abort(jobSignal.reason);
     jobSignal.addEventListener('abort', onJobAbort, { once: true });
     this.running.set(task.id, controller);
     const progress = new ProgressWriter(this.lifecycle, task.id);
     const ctx: TaskRunContext = {
-      task: {
-        id: task.id,
-        type: task.type,
-        owner: task.owner,
-        userId: task.userId,
-        roles: task.userRoles ?? [],
-        requestId: task.requestId,
-        imageId: task.imageId,
-        input: task.input,
-      },
+      task: snapshot(task),
       attempt,
+      secrets,
       signal: controller.signal,
       setMessage: async (message) => {
         await this.lifecycle.setMessage(task.id, message);
@@ -193,13 +205,28 @@ export class TaskExecutor implements OnApplicationBootstrap, OnModuleDestroy {
   private async buryJob(job: Job<TaskJob>): Promise<void> {
     const task = await this.lifecycle.find(job.data.taskId);
     if (!task || isTerminal(task.status)) return;
+    const wasRunning = task.status === 'processing';
     await this.finish(await this.lifecycle.fail(task.id, ABANDONED_MESSAGE));
+    if (wasRunning) await this.recover(task, this.registry.get(task.type));
   }
 
   private async finish(task: TaskEntity | null): Promise<void> {
     if (task) this.lifecycle.ran(task);
     return Promise.resolve();
   }
+}
+
+function snapshot(task: TaskEntity): TaskSnapshot {
+  return {
+    id: task.id,
+    type: task.type,
+    owner: task.owner,
+    userId: task.userId,
+    roles: task.userRoles ?? [],
+    requestId: task.requestId,
+    imageId: task.imageId,
+    input: task.input,
+  };
 }
 
 function failureMessage(err: unknown): string {

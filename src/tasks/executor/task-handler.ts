@@ -29,6 +29,12 @@ export interface TaskRunContext {
   readonly task: TaskSnapshot;
   /** 1 on the first run; more when the task is run again after its worker died (idempotent handlers only). */
   readonly attempt: number;
+  /**
+   * Credentials the request that created the task handed over for it (e.g. headers to forward to
+   * a remote service). Kept in the job queue, never in the task document; empty when the job was
+   * queued again without them (a task recovered after its job was lost).
+   */
+  readonly secrets: Readonly<Record<string, string>>;
   /** Aborted when the process stops or the attempt outlives its bound; stop work and throw. */
   readonly signal: AbortSignal;
   /** Sets the task's `message` (visible in the task and image-task documents). */
@@ -49,6 +55,11 @@ export interface TaskHandler {
    */
   readonly idempotent?: boolean;
   run(ctx: TaskRunContext): Promise<TaskResult>;
+  /**
+   * Called when the task is failed because its worker died mid-run (and it is not run again), so
+   * the handler can undo what the dead run left half done. Errors are logged, not raised.
+   */
+  recover?(task: TaskSnapshot): Promise<void>;
 }
 
 /** Thrown by a handler to fail its task with exactly this message. */
