@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { OnModuleInit } from '@nestjs/common';
+import { pipeline } from 'node:stream';
 import type { Readable } from 'node:stream';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -19,12 +20,13 @@ import { ImagesService } from '../images/images.service.js';
 import { imagePayload } from '../images/image-record.js';
 import type { ImageRecord } from '../images/image-record.js';
 import { StoreRegistry } from '../stores/store-registry.js';
-import type { Store } from '../stores/store-registry.js';
+import type { ImageLocation, Store } from '../stores/store-registry.js';
 import { imageDataOptions } from '../stores/image-data.pipeline.js';
 import type { StoredImageData } from '../stores/image-data.pipeline.js';
 import { ImageLocationsRepository } from './image-locations.repository.js';
 import type { StoredLocation } from './image-locations.repository.js';
 import { parseStorageQuota } from './storage-quota.js';
+import { ChecksumMismatchError, VerifyingStream } from './verifying-stream.js';
 
 /** What an upload or stage request says about its body. */
 export interface DataRequest {
@@ -200,14 +202,7 @@ export class ImageDataService implements OnModuleInit {
       });
     } catch (err) {
       // The image went away (or changed status) while its data was written: keep nothing.
-      await this.stores.delete({ url: stored.location, metadata: stored.metadata }).catch(() => undefined);
-      const current = await this.images.findById(image.id);
-      if (!current) {
-        throw new GoneError(
-          `Image ${image.id} could not be found after upload. The image may have been deleted during the upload.`,
-        );
-      }
-      await this.forgetLocation(image.id, stored.location);
+      const current = await this.discardWritten(image.id, stored);
       await this.failUpload(current, err);
       throw err;
     }
@@ -224,6 +219,22 @@ export class ImageDataService implements OnModuleInit {
     await this.images.transitionStatus(image.id, 'saving', 'queued').catch((e: Error) => {
       if (!(e instanceof DomainError)) this.logger.error(`could not requeue image ${image.id}: ${e.message}`);
     });
+  }
+
+  /**
+   * Data written for an image that could not take it (deleted or changed meanwhile) is removed
+   * with its location row. Returns the image as it is now; 410 when it was deleted meanwhile.
+   */
+  private async discardWritten(imageId: string, stored: StoredImageData): Promise<ImageRecord> {
+    await this.stores.delete({ url: stored.location, metadata: stored.metadata }).catch(() => undefined);
+    await this.forgetLocation(imageId, stored.location);
+    const current = await this.images.findById(imageId);
+    if (!current) {
+      throw new GoneError(
+        `Image ${imageId} could not be found after upload. The image may have been deleted during the upload.`,
+      );
+    }
+    return current;
   }
 
   private async forgetLocation(imageId: string, url: string): Promise<void> {
@@ -280,7 +291,7 @@ export class ImageDataService implements OnModuleInit {
         );
         const expected = range ? range.end - range.start + 1 : size;
         return {
-          stream: read.stream,
+          stream: range ? read.stream : this.verified(image, location, read.stream),
           size,
           checksum: image.checksum,
           range,
@@ -296,6 +307,32 @@ export class ImageDataService implements OnModuleInit {
     // Every copy is gone: Glance answers 204 when the backend object is missing.
     if (lastError instanceof NotFoundError) return nothing;
     throw lastError;
+  }
+
+  /**
+   * With GLINT_VERIFY_ON_READ, a full download is hashed as it goes out (os_hash_algo when the
+   * image has one, else its md5 checksum) and cut short on a mismatch. The mismatch is known only
+   * after the data went out, so there is no falling back to another location then; a location
+   * that cannot be opened at all is still skipped before the first byte, as always.
+   */
+  private verified(image: ImageRecord, location: ImageLocation, stream: Readable): Readable {
+    if (!this.config.verifyOnRead) return stream;
+    const [algorithm, expected] =
+      image.osHashAlgo && image.osHashValue
+        ? [image.osHashAlgo, image.osHashValue]
+        : image.checksum
+          ? ['md5', image.checksum]
+          : [];
+    if (!algorithm || !expected) return stream;
+    const verifier = new VerifyingStream(algorithm, expected);
+    pipeline(stream, verifier, (err) => {
+      if (err instanceof ChecksumMismatchError) {
+        this.logger.error(
+          `image ${image.id}: data at ${location.url} fails verification (${err.message}); download aborted`,
+        );
+      }
+    });
+    return verifier;
   }
 
   private sent(ctx: RequestContext, image: ImageRecord, bytesSent: number, expected: number): void {
@@ -345,13 +382,7 @@ export class ImageDataService implements OnModuleInit {
       await this.locations.add(image.id, { url: stored.location, metadata: stored.metadata }, 'staged');
       await this.images.saveDataFields(image.id, 'uploading', { size: stored.size });
     } catch (err) {
-      await this.stores.delete({ url: stored.location, metadata: stored.metadata }).catch(() => undefined);
-      await this.forgetLocation(image.id, stored.location);
-      if (!(await this.images.findById(image.id))) {
-        throw new GoneError(
-          `Image ${image.id} could not be found after upload. The image may have been deleted during the upload.`,
-        );
-      }
+      await this.discardWritten(image.id, stored);
       await this.images.transitionStatus(image.id, 'uploading', 'queued').catch(() => undefined);
       throw err;
     }
