@@ -4,12 +4,13 @@ import { StoresModule } from '../stores/stores.module.js';
 import { ImageDataController } from './image-data.controller.js';
 import { ImageDataService } from './image-data.service.js';
 import { ImageLocationsRepository } from './image-locations.repository.js';
+import { ImageScrubber } from './image-scrubber.js';
 
 /** Image bytes: upload, download, staging and removal, between ImagesService and the stores. */
 @Module({
   imports: [ImagesModule, StoresModule],
   controllers: [ImageDataController],
-  providers: [ImageDataService, ImageLocationsRepository],
-  exports: [ImageDataService, ImageLocationsRepository],
+  providers: [ImageDataService, ImageLocationsRepository, ImageScrubber],
+  exports: [ImageDataService, ImageLocationsRepository, ImageScrubber],
 })
 export class ImageDataModule {}

@@ -24,7 +24,7 @@ import type { ImageLocation, Store } from '../stores/store-registry.js';
 import { imageDataOptions } from '../stores/image-data.pipeline.js';
 import type { StoredImageData } from '../stores/image-data.pipeline.js';
 import { ImageLocationsRepository } from './image-locations.repository.js';
-import type { StoredLocation } from './image-locations.repository.js';
+import type { PendingLocation, StoredLocation } from './image-locations.repository.js';
 import { parseStorageQuota } from './storage-quota.js';
 import { ChecksumMismatchError, VerifyingStream } from './verifying-stream.js';
 
@@ -427,14 +427,17 @@ export class ImageDataService implements OnModuleInit {
   }
 
   /**
-   * Before an image is marked deleted: its data goes from every store (or, with the store option
-   * delayed_delete, is kept as pending_delete for the scrubber), and staged data goes too.
+   * Before an image is marked deleted: its data goes from every store (or, with delayed_delete,
+   * is kept as pending_delete for the scrubber, and the image becomes pending_delete too), and
+   * staged data goes at once either way.
    */
-  private async removeAllData(image: ImageRecord): Promise<void> {
+  private async removeAllData(image: ImageRecord): Promise<void | 'pending_delete'> {
+    let kept = false;
     for (const location of await this.locations.listAll(image.id)) {
       if (location.status === 'pending_delete') continue;
       if (location.status === 'active' && this.delayedDelete()) {
         await this.locations.setStatus(location.id, 'pending_delete');
+        kept = true;
         continue;
       }
       await this.stores.delete(location).catch((err: unknown) => {
@@ -442,23 +445,59 @@ export class ImageDataService implements OnModuleInit {
       });
       await this.locations.remove(location.id);
     }
+    return kept ? 'pending_delete' : undefined;
   }
 
-  private delayedDelete(): boolean {
+  /** delayed_delete, or its older spelling stores.delayed_delete. */
+  delayedDelete(): boolean {
     const stores = this.config.glance.stores as { delayed_delete?: unknown } | undefined;
-    return stores?.delayed_delete === true;
+    return this.config.glance.delayed_delete || stores?.delayed_delete === true;
   }
 
-  /** The scrubber: removes the data of deleted images kept by delayed_delete. Returns the count. */
+  /**
+   * One scrubber pass: removes the data delayed_delete kept for images deleted at least
+   * scrub_time seconds ago, scrub_pool_size locations at a time. Data that another location still
+   * points at stays (only the pending row goes). A location that fails stays pending for the next
+   * pass. Returns how many locations were removed.
+   */
   async scrub(batch = 100): Promise<number> {
+    const { scrub_time: scrubTime, scrub_pool_size: pool } = this.config.glance;
+    const deletedBefore = new Date(Date.now() - scrubTime * 1000);
+    const images = new Set<string>();
     let removed = 0;
-    for (const location of await this.locations.pendingDelete(batch)) {
+    let after = '0';
+    for (;;) {
+      const due = await this.locations.pendingDelete(batch, deletedBefore, after);
+      if (!due.length) break;
+      after = due[due.length - 1].id;
+      let next = 0;
+      const worker = async () => {
+        while (next < due.length) {
+          const location = due[next++];
+          try {
+            await this.scrubLocation(location);
+            images.add(location.imageId);
+            removed++;
+          } catch (err) {
+            this.logger.warn(
+              `scrubber: could not remove ${location.url} of image ${location.imageId}: ${(err as Error).message}`,
+            );
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(pool, due.length) }, worker));
+      if (due.length < batch) break;
+    }
+    for (const id of images) await this.images.scrubbed(id);
+    return removed;
+  }
+
+  private async scrubLocation(location: PendingLocation): Promise<void> {
+    if (!(await this.locations.referencedElsewhere(location.url, location.id))) {
       await this.stores.delete(location).catch((err: unknown) => {
         if (!(err instanceof NotFoundError)) throw err;
       });
-      await this.locations.remove(location.id);
-      removed++;
     }
-    return removed;
+    await this.locations.remove(location.id);
   }
 }
