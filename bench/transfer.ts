@@ -3,6 +3,7 @@
  * - upload MB/s against `sha512sum` of the same file;
  * - download MB/s against `cat file > /dev/null` (page cache), and against the loopback ceiling:
  *   the best of a bare Node server and a sendfile(2) server handing the same file to curl;
+ * - download MB/s with GLINT_VERIFY_ON_READ (the image hashed as it is sent);
  * - server RSS growth while an image is uploaded and downloaded;
  * - with --s3, upload MB/s into an S3 store beside a plain SDK multipart upload of the same file
  *   to the same server (s3rver on loopback).
@@ -66,10 +67,15 @@ interface Server {
   stop(): Promise<void>;
 }
 
-async function startGlint(dataDir: string, config?: string): Promise<Server> {
+async function startGlint(
+  dataDir: string,
+  config?: string,
+  settings: Record<string, string> = {},
+): Promise<Server> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    ...settings,
     PORT: String(port),
     GLINT_DATA_DIR: dataDir,
     GLINT_LOG_LEVEL: 'warn',
@@ -221,7 +227,7 @@ async function main(): Promise<void> {
     for (let r = 0; r < rounds; r++)
       cat = Math.max(cat, bytes / MB / timeCommand('sh', ['-c', `cat '${file}' > /dev/null`]));
 
-    const glint = await startGlint(join(dir, 'data'));
+    let glint = await startGlint(join(dir, 'data'));
     const plain = (
       await Promise.all([
         startPlain('bare Node http server', process.execPath, ['-e', BARE_NODE_SERVER, file]),
@@ -287,6 +293,15 @@ async function main(): Promise<void> {
         );
         rmSync(big, { force: true });
       }
+
+      // The same image again, from a Glint that hashes what it sends (sha512, the default).
+      await glint.stop();
+      glint = await startGlint(join(dir, 'data'), undefined, { GLINT_VERIFY_ON_READ: 'true' });
+      let verified = 0;
+      for (let r = 0; r < rounds; r++) verified = Math.max(verified, bytes / MB / download(glint, id));
+      console.log(
+        `| download GET /file, GLINT_VERIFY_ON_READ=true | ${verified.toFixed(0)} | ${(verified / cat).toFixed(2)} × cat, ${(verified / sha).toFixed(2)} × sha512sum |`,
+      );
     } finally {
       for (const p of plain) p.stop();
       await glint.stop();
