@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { OnModuleInit } from '@nestjs/common';
 import { pipeline } from 'node:stream';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { RequestContext } from '../auth/request-context.js';
@@ -48,8 +48,10 @@ export interface ResolvedRange {
 }
 
 export interface Download {
-  /** undefined: no data (204). */
+  /** The data as a stream; neither this nor writeTo: no data (204). */
   stream?: Readable;
+  /** The data written straight into the response, for stores that can (see StoreReadResult). */
+  writeTo?(sink: Writable, onSent: (bytes: number) => void): Promise<void>;
   size: number;
   checksum: string | null;
   range?: ResolvedRange;
@@ -290,8 +292,14 @@ export class ImageDataService implements OnModuleInit {
           range ? { offset: range.start, length: range.end - range.start + 1 } : undefined,
         );
         const expected = range ? range.end - range.start + 1 : size;
+        const check = range ? undefined : this.verification(image);
+        const body: Pick<Download, 'stream' | 'writeTo'> = check
+          ? { stream: this.verified(image, location, read.stream, check) }
+          : read.writeTo
+            ? { writeTo: (sink, onSent) => read.writeTo!(sink, onSent) }
+            : { stream: read.stream };
         return {
-          stream: range ? read.stream : this.verified(image, location, read.stream),
+          ...body,
           size,
           checksum: image.checksum,
           range,
@@ -315,15 +323,20 @@ export class ImageDataService implements OnModuleInit {
    * after the data went out, so there is no falling back to another location then; a location
    * that cannot be opened at all is still skipped before the first byte, as always.
    */
-  private verified(image: ImageRecord, location: ImageLocation, stream: Readable): Readable {
-    if (!this.config.verifyOnRead) return stream;
-    const [algorithm, expected] =
-      image.osHashAlgo && image.osHashValue
-        ? [image.osHashAlgo, image.osHashValue]
-        : image.checksum
-          ? ['md5', image.checksum]
-          : [];
-    if (!algorithm || !expected) return stream;
+  private verification(image: ImageRecord): { algorithm: string; expected: string } | undefined {
+    if (!this.config.verifyOnRead) return undefined;
+    if (image.osHashAlgo && image.osHashValue)
+      return { algorithm: image.osHashAlgo, expected: image.osHashValue };
+    if (image.checksum) return { algorithm: 'md5', expected: image.checksum };
+    return undefined;
+  }
+
+  private verified(
+    image: ImageRecord,
+    location: ImageLocation,
+    stream: Readable,
+    { algorithm, expected }: { algorithm: string; expected: string },
+  ): Readable {
     const verifier = new VerifyingStream(algorithm, expected);
     pipeline(stream, verifier, (err) => {
       if (err instanceof ChecksumMismatchError) {
