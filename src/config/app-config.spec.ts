@@ -47,6 +47,30 @@ describe('loadConfig', () => {
     expect(loadConfig({ GLINT_CONFIG: json }).glance.api_limit_max).toBe(50);
   });
 
+  it('reads verify-on-read and the scrubber options, off and Glance-valued by default', () => {
+    const defaults = loadConfig({});
+    expect(defaults.verifyOnRead).toBe(false);
+    expect(defaults.glance).toMatchObject({
+      delayed_delete: false,
+      scrub_time: 0,
+      scrub_pool_size: 1,
+      wakeup_time: 300,
+    });
+    const yaml = file('s.yaml', 'delayed_delete: true\nscrub_time: 60\nscrub_pool_size: 4\nwakeup_time: 0\n');
+    const c = loadConfig({ GLINT_CONFIG: yaml, GLINT_VERIFY_ON_READ: 'yes' });
+    expect(c.verifyOnRead).toBe(true);
+    expect(c.glance).toMatchObject({
+      delayed_delete: true,
+      scrub_time: 60,
+      scrub_pool_size: 4,
+      wakeup_time: 0,
+    });
+    expect(() => loadConfig({ GLINT_VERIFY_ON_READ: 'sometimes' })).toThrow(/GLINT_VERIFY_ON_READ/);
+    expect(() => loadConfig({ GLINT_CONFIG: file('p.yaml', 'scrub_pool_size: 0\n') })).toThrow(
+      /scrub_pool_size/,
+    );
+  });
+
   it('names unknown keys, wrong types and unreadable files', () => {
     expect(() => loadConfig({ GLINT_CONFIG: file('a.yaml', 'image_size_kap: 1\n') })).toThrow(
       /image_size_kap/,

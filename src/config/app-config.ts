@@ -45,6 +45,8 @@ export class EnvironmentVariables {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) GLINT_LOG_LEVEL = 'info';
   /** Largest JSON request body accepted, in bytes. */
   @IsInt() @Min(1024) GLINT_MAX_BODY_BYTES = 1_048_576;
+  /** Hash full downloads and cut the transfer short when the data no longer matches the image's hash. */
+  @IsBoolean() GLINT_VERIFY_ON_READ = false;
   /** Notification sinks, comma-separated: log, nats://…, amqp://…, redis://… (src/config/notify-sinks.ts). */
   @IsString() GLINT_NOTIFY = 'log';
   /** Notifications held per broker sink while it is unreachable; beyond this new ones are dropped. */
@@ -145,6 +147,8 @@ export interface AppConfig {
   allowInsecureNoauth: boolean;
   logLevel: string;
   maxBodyBytes: number;
+  /** GLINT_VERIFY_ON_READ. */
+  verifyOnRead: boolean;
   database: DatabaseConfig;
   notify: NotifyConfig;
   tasks: TaskExecutorConfig;
@@ -188,6 +192,7 @@ const BOOLEAN_ENV = new Set([
   'GLINT_ALLOW_INSECURE_NOAUTH',
   'GLINT_DB_MIGRATE',
   'GLINT_ENABLE_PROXY_HEADERS_PARSING',
+  'GLINT_VERIFY_ON_READ',
 ]);
 
 function flatten(errors: ValidationError[], prefix = ''): string[] {
@@ -311,6 +316,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     allowInsecureNoauth: vars.GLINT_ALLOW_INSECURE_NOAUTH,
     logLevel: vars.GLINT_LOG_LEVEL,
     maxBodyBytes: vars.GLINT_MAX_BODY_BYTES,
+    verifyOnRead: vars.GLINT_VERIFY_ON_READ,
     database: {
       url: vars.DATABASE_URL,
       embeddedDir: resolve(dataDir, 'db'),

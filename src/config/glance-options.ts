@@ -186,6 +186,18 @@ export class GlanceOptions {
   ])
   hashing_algorithm = 'sha512';
 
+  /**
+   * Deleting an image keeps its data (locations pending_delete) for the scrubber, which removes it
+   * once scrub_time seconds have passed since the deletion. `stores.delayed_delete` is the older
+   * spelling of the same switch.
+   */
+  @IsBoolean() delayed_delete = false;
+  @IsInt() @Min(0) scrub_time = 0;
+  /** Locations the scrubber removes at once. */
+  @IsInt() @Min(1) scrub_pool_size = 1;
+  /** Seconds between scrubber runs (glance-scrubber's daemon option); 0: this node never scrubs. */
+  @IsInt() @Min(0) wakeup_time = 300;
+
   @IsBoolean() show_image_direct_url = false;
   @IsBoolean() show_multiple_locations = false;
 

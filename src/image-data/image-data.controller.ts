@@ -68,7 +68,7 @@ export class ImageDataController {
   ): Promise<void> {
     refuseBody(req);
     const download = await this.data.download(ctx, id, header(req, 'range'), header(req, 'content-range'));
-    if (!download.stream) {
+    if (!download.stream && !download.writeTo) {
       res.status(204).end();
       return;
     }
@@ -79,7 +79,17 @@ export class ImageDataController {
     if (range) res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${size}`);
     if (download.checksum) res.setHeader('Content-MD5', download.checksum);
     let sent = 0;
-    const stream = download.stream;
+    if (download.writeTo) {
+      res.on('close', () => download.done(sent));
+      download
+        .writeTo(res, (bytes) => (sent += bytes))
+        .then(
+          () => res.end(),
+          () => res.destroy(),
+        );
+      return;
+    }
+    const stream = download.stream!;
     stream.on('data', (chunk: Buffer) => {
       sent += chunk.length;
     });

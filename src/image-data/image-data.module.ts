@@ -4,13 +4,14 @@ import { StoresModule } from '../stores/stores.module.js';
 import { ImageDataController } from './image-data.controller.js';
 import { ImageDataService } from './image-data.service.js';
 import { ImageLocationsRepository } from './image-locations.repository.js';
+import { ImageScrubber } from './image-scrubber.js';
 import { LegacyLocationsService } from './legacy-locations.service.js';
 
 /** Image bytes: upload, download, staging and removal, between ImagesService and the stores. */
 @Module({
   imports: [ImagesModule, StoresModule],
   controllers: [ImageDataController],
-  providers: [ImageDataService, ImageLocationsRepository, LegacyLocationsService],
-  exports: [ImageDataService, ImageLocationsRepository],
+  providers: [ImageDataService, ImageLocationsRepository, LegacyLocationsService, ImageScrubber],
+  exports: [ImageDataService, ImageLocationsRepository, ImageScrubber],
 })
 export class ImageDataModule {}

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { OnModuleInit } from '@nestjs/common';
-import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { RequestContext } from '../auth/request-context.js';
@@ -19,12 +20,13 @@ import { ImagesService } from '../images/images.service.js';
 import { imagePayload } from '../images/image-record.js';
 import type { ImageRecord } from '../images/image-record.js';
 import { StoreRegistry } from '../stores/store-registry.js';
-import type { Store } from '../stores/store-registry.js';
+import type { ImageLocation, Store } from '../stores/store-registry.js';
 import { imageDataOptions } from '../stores/image-data.pipeline.js';
 import type { StoredImageData } from '../stores/image-data.pipeline.js';
 import { ImageLocationsRepository } from './image-locations.repository.js';
-import type { StoredLocation } from './image-locations.repository.js';
+import type { PendingLocation, StoredLocation } from './image-locations.repository.js';
 import { parseStorageQuota } from './storage-quota.js';
+import { ChecksumMismatchError, VerifyingStream } from './verifying-stream.js';
 
 /** What an upload or stage request says about its body. */
 export interface DataRequest {
@@ -46,8 +48,10 @@ export interface ResolvedRange {
 }
 
 export interface Download {
-  /** undefined: no data (204). */
+  /** The data as a stream; neither this nor writeTo: no data (204). */
   stream?: Readable;
+  /** The data written straight into the response, for stores that can (see StoreReadResult). */
+  writeTo?(sink: Writable, onSent: (bytes: number) => void): Promise<void>;
   size: number;
   checksum: string | null;
   range?: ResolvedRange;
@@ -198,14 +202,7 @@ export class ImageDataService implements OnModuleInit {
       });
     } catch (err) {
       // The image went away (or changed status) while its data was written: keep nothing.
-      await this.stores.delete({ url: stored.location, metadata: stored.metadata }).catch(() => undefined);
-      const current = await this.images.findById(image.id);
-      if (!current) {
-        throw new GoneError(
-          `Image ${image.id} could not be found after upload. The image may have been deleted during the upload.`,
-        );
-      }
-      await this.forgetLocation(image.id, stored.location);
+      const current = await this.discardWritten(image.id, stored);
       await this.failUpload(current, err);
       throw err;
     }
@@ -222,6 +219,22 @@ export class ImageDataService implements OnModuleInit {
     await this.images.transitionStatus(image.id, 'saving', 'queued').catch((e: Error) => {
       if (!(e instanceof DomainError)) this.logger.error(`could not requeue image ${image.id}: ${e.message}`);
     });
+  }
+
+  /**
+   * Data written for an image that could not take it (deleted or changed meanwhile) is removed
+   * with its location row. Returns the image as it is now; 410 when it was deleted meanwhile.
+   */
+  private async discardWritten(imageId: string, stored: StoredImageData): Promise<ImageRecord> {
+    await this.stores.delete({ url: stored.location, metadata: stored.metadata }).catch(() => undefined);
+    await this.forgetLocation(imageId, stored.location);
+    const current = await this.images.findById(imageId);
+    if (!current) {
+      throw new GoneError(
+        `Image ${imageId} could not be found after upload. The image may have been deleted during the upload.`,
+      );
+    }
+    return current;
   }
 
   private async forgetLocation(imageId: string, url: string): Promise<void> {
@@ -277,8 +290,14 @@ export class ImageDataService implements OnModuleInit {
           range ? { offset: range.start, length: range.end - range.start + 1 } : undefined,
         );
         const expected = range ? range.end - range.start + 1 : size;
+        const check = range ? undefined : this.verification(image);
+        const body: Pick<Download, 'stream' | 'writeTo'> = check
+          ? { stream: this.verified(image, location, read.stream, check) }
+          : read.writeTo
+            ? { writeTo: (sink, onSent) => read.writeTo!(sink, onSent) }
+            : { stream: read.stream };
         return {
-          stream: read.stream,
+          ...body,
           size,
           checksum: image.checksum,
           range,
@@ -294,6 +313,37 @@ export class ImageDataService implements OnModuleInit {
     // Every copy is gone: Glance answers 204 when the backend object is missing.
     if (lastError instanceof NotFoundError) return nothing;
     throw lastError;
+  }
+
+  /**
+   * With GLINT_VERIFY_ON_READ, a full download is hashed as it goes out (os_hash_algo when the
+   * image has one, else its md5 checksum) and cut short on a mismatch. The mismatch is known only
+   * after the data went out, so there is no falling back to another location then; a location
+   * that cannot be opened at all is still skipped before the first byte, as always.
+   */
+  private verification(image: ImageRecord): { algorithm: string; expected: string } | undefined {
+    if (!this.config.verifyOnRead) return undefined;
+    if (image.osHashAlgo && image.osHashValue)
+      return { algorithm: image.osHashAlgo, expected: image.osHashValue };
+    if (image.checksum) return { algorithm: 'md5', expected: image.checksum };
+    return undefined;
+  }
+
+  private verified(
+    image: ImageRecord,
+    location: ImageLocation,
+    stream: Readable,
+    { algorithm, expected }: { algorithm: string; expected: string },
+  ): Readable {
+    const verifier = new VerifyingStream(algorithm, expected);
+    pipeline(stream, verifier, (err) => {
+      if (err instanceof ChecksumMismatchError) {
+        this.logger.error(
+          `image ${image.id}: data at ${location.url} fails verification (${err.message}); download aborted`,
+        );
+      }
+    });
+    return verifier;
   }
 
   private sent(ctx: RequestContext, image: ImageRecord, bytesSent: number, expected: number): void {
@@ -343,13 +393,7 @@ export class ImageDataService implements OnModuleInit {
       await this.locations.add(image.id, { url: stored.location, metadata: stored.metadata }, 'staged');
       await this.images.saveDataFields(image.id, 'uploading', { size: stored.size });
     } catch (err) {
-      await this.stores.delete({ url: stored.location, metadata: stored.metadata }).catch(() => undefined);
-      await this.forgetLocation(image.id, stored.location);
-      if (!(await this.images.findById(image.id))) {
-        throw new GoneError(
-          `Image ${image.id} could not be found after upload. The image may have been deleted during the upload.`,
-        );
-      }
+      await this.discardWritten(image.id, stored);
       await this.images.transitionStatus(image.id, 'uploading', 'queued').catch(() => undefined);
       throw err;
     }
@@ -394,14 +438,17 @@ export class ImageDataService implements OnModuleInit {
   }
 
   /**
-   * Before an image is marked deleted: its data goes from every store (or, with the store option
-   * delayed_delete, is kept as pending_delete for the scrubber), and staged data goes too.
+   * Before an image is marked deleted: its data goes from every store (or, with delayed_delete,
+   * is kept as pending_delete for the scrubber, and the image becomes pending_delete too), and
+   * staged data goes at once either way.
    */
-  private async removeAllData(image: ImageRecord): Promise<void> {
+  private async removeAllData(image: ImageRecord): Promise<void | 'pending_delete'> {
+    let kept = false;
     for (const location of await this.locations.listAll(image.id)) {
       if (location.status === 'pending_delete') continue;
       if (location.status === 'active' && this.delayedDelete()) {
         await this.locations.setStatus(location.id, 'pending_delete');
+        kept = true;
         continue;
       }
       await this.stores.delete(location).catch((err: unknown) => {
@@ -409,23 +456,59 @@ export class ImageDataService implements OnModuleInit {
       });
       await this.locations.remove(location.id);
     }
+    return kept ? 'pending_delete' : undefined;
   }
 
-  private delayedDelete(): boolean {
+  /** delayed_delete, or its older spelling stores.delayed_delete. */
+  delayedDelete(): boolean {
     const stores = this.config.glance.stores as { delayed_delete?: unknown } | undefined;
-    return stores?.delayed_delete === true;
+    return this.config.glance.delayed_delete || stores?.delayed_delete === true;
   }
 
-  /** The scrubber: removes the data of deleted images kept by delayed_delete. Returns the count. */
+  /**
+   * One scrubber pass: removes the data delayed_delete kept for images deleted at least
+   * scrub_time seconds ago, scrub_pool_size locations at a time. Data that another location still
+   * points at stays (only the pending row goes). A location that fails stays pending for the next
+   * pass. Returns how many locations were removed.
+   */
   async scrub(batch = 100): Promise<number> {
+    const { scrub_time: scrubTime, scrub_pool_size: pool } = this.config.glance;
+    const deletedBefore = new Date(Date.now() - scrubTime * 1000);
+    const images = new Set<string>();
     let removed = 0;
-    for (const location of await this.locations.pendingDelete(batch)) {
+    let after = '0';
+    for (;;) {
+      const due = await this.locations.pendingDelete(batch, deletedBefore, after);
+      if (!due.length) break;
+      after = due[due.length - 1].id;
+      let next = 0;
+      const worker = async () => {
+        while (next < due.length) {
+          const location = due[next++];
+          try {
+            await this.scrubLocation(location);
+            images.add(location.imageId);
+            removed++;
+          } catch (err) {
+            this.logger.warn(
+              `scrubber: could not remove ${location.url} of image ${location.imageId}: ${(err as Error).message}`,
+            );
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(pool, due.length) }, worker));
+      if (due.length < batch) break;
+    }
+    for (const id of images) await this.images.scrubbed(id);
+    return removed;
+  }
+
+  private async scrubLocation(location: PendingLocation): Promise<void> {
+    if (!(await this.locations.referencedElsewhere(location.url, location.id))) {
       await this.stores.delete(location).catch((err: unknown) => {
         if (!(err instanceof NotFoundError)) throw err;
       });
-      await this.locations.remove(location.id);
-      removed++;
     }
-    return removed;
+    await this.locations.remove(location.id);
   }
 }

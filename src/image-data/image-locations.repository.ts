@@ -15,6 +15,14 @@ export interface StoredLocation extends ImageLocation {
  */
 export type LocationStatus = 'active' | 'staged' | 'pending_delete';
 
+/** A location kept for the scrubber, with the deleted image it belonged to. */
+export interface PendingLocation extends StoredLocation {
+  imageId: string;
+}
+
+/** The advisory lock key of the scrubber (any fixed number no other lock of this database uses). */
+export const SCRUB_LOCK_KEY = '7420516311';
+
 interface LocationRow {
   id: string;
   url: string;
@@ -86,14 +94,54 @@ export class ImageLocationsRepository {
     ]);
   }
 
-  /** Locations the scrubber may remove: their image is deleted and the data was kept for it. */
-  async pendingDelete(limit: number): Promise<StoredLocation[]> {
-    const rows: LocationRow[] = await this.dataSource.query(
-      `SELECT l.id, l.url, l.metadata, l.status FROM image_locations l JOIN images i ON i.id = l.image_id
-       WHERE l.status = 'pending_delete' AND i.deleted = true ORDER BY l.id LIMIT $1::int`,
-      [limit],
+  /**
+   * Locations the scrubber may remove: kept by delayed_delete for an image deleted at or before
+   * `deletedBefore`, in id order after `afterId`.
+   */
+  async pendingDelete(limit: number, deletedBefore: Date, afterId = '0'): Promise<PendingLocation[]> {
+    const rows: Array<LocationRow & { image_id: string }> = await this.dataSource.query(
+      `SELECT l.id, l.url, l.metadata, l.status, l.image_id FROM image_locations l JOIN images i ON i.id = l.image_id
+       WHERE l.status = 'pending_delete' AND i.deleted = true AND i.deleted_at <= $2::timestamptz
+         AND l.id > $3::bigint
+       ORDER BY l.id LIMIT $1::int`,
+      [limit, deletedBefore.toISOString(), afterId],
     );
-    return rows.map(toLocation);
+    return rows.map((row) => ({ ...toLocation(row), imageId: String(row.image_id) }));
+  }
+
+  /** Whether data at `url` is still served by a location other than `exceptId` (then it must stay). */
+  async referencedElsewhere(url: string, exceptId: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(
+      `SELECT 1 FROM image_locations l JOIN images i ON i.id = l.image_id
+       WHERE l.url = $1::text AND l.id <> $2::bigint AND (l.status <> 'pending_delete' OR i.deleted = false)
+       LIMIT 1`,
+      [url, exceptId],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * Runs `work` only if no other process is scrubbing: a PostgreSQL session advisory lock, held on
+   * a connection of its own for the whole pass (and dropped with it if the process dies). The
+   * embedded database belongs to one process, so there `work` simply runs. Resolves undefined when
+   * another process holds the lock.
+   */
+  async whileScrubLockHeld<T>(embedded: boolean, work: () => Promise<T>): Promise<T | undefined> {
+    if (embedded) return work();
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      const rows = (await runner.query(`SELECT pg_try_advisory_lock($1::bigint) AS locked`, [
+        SCRUB_LOCK_KEY,
+      ])) as Array<{ locked: boolean }>;
+      if (!rows[0]?.locked) return undefined;
+      try {
+        return await work();
+      } finally {
+        await runner.query(`SELECT pg_advisory_unlock($1::bigint)`, [SCRUB_LOCK_KEY]);
+      }
+    } finally {
+      await runner.release();
+    }
   }
 
   /**

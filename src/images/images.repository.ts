@@ -424,13 +424,28 @@ export class ImagesRepository {
   }
 
   /** The soft delete: the row stays (its id reserved forever), marked deleted. */
-  async markDeleted(id: string, at: Date): Promise<boolean> {
+  async markDeleted(
+    id: string,
+    at: Date,
+    status: 'deleted' | 'pending_delete' = 'deleted',
+  ): Promise<boolean> {
     const rows = await this.run(
-      `UPDATE images SET deleted = true, deleted_at = $2::timestamptz, status = 'deleted', updated_at = $2::timestamptz
+      `UPDATE images SET deleted = true, deleted_at = $2::timestamptz, status = $3::varchar, updated_at = $2::timestamptz
        WHERE id = $1::uuid AND deleted = false RETURNING id`,
-      [id, at.toISOString()],
+      [id, at.toISOString(), status],
     );
     return rows.length > 0;
+  }
+
+  /** A deleted image whose kept data the scrubber removed (no pending_delete location left). */
+  async markScrubbed(id: string): Promise<void> {
+    await this.run(
+      `UPDATE images SET status = 'deleted', updated_at = now()
+       WHERE id = $1::uuid AND deleted = true AND status = 'pending_delete'
+         AND NOT EXISTS (SELECT 1 FROM image_locations l WHERE l.image_id = $1::uuid AND l.status = 'pending_delete')
+       RETURNING id`,
+      [id],
+    );
   }
 
   /**

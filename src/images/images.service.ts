@@ -87,7 +87,12 @@ const NEEDS_FORMATS_FROM: ReadonlySet<ImageStatus> = new Set(['queued', 'uploadi
 const DATA_STATES: ReadonlySet<ImageStatus> = new Set(['saving', 'active', 'importing']);
 
 /** Runs before an image is marked deleted (the stores feature removes its data there). */
-export type ImageDeleteHook = (image: ImageRecord, ctx: RequestContext) => Promise<void>;
+/**
+ * Work done before an image is marked deleted. Resolving to `'pending_delete'` says the hook kept
+ * the image's data for the scrubber (delayed_delete): the image is then recorded as Glance does,
+ * deleted with status `pending_delete` until its data is gone.
+ */
+export type ImageDeleteHook = (image: ImageRecord, ctx: RequestContext) => Promise<void | 'pending_delete'>;
 
 function isReserved(key: string): boolean {
   return RESERVED.has(key) || key.startsWith('os_glance');
@@ -615,13 +620,20 @@ export class ImagesService {
     const notFound = `Failed to find image ${id} to delete`;
     const image = await this.getForAction(ctx, id, 'delete_image', notFound);
     if (image.protected) throw new ForbiddenError(`Image ${image.id} is protected and cannot be deleted.`);
-    for (const hook of this.deleteHooks) await hook(image, ctx);
+    let status: 'deleted' | 'pending_delete' = 'deleted';
+    for (const hook of this.deleteHooks)
+      if ((await hook(image, ctx)) === 'pending_delete') status = 'pending_delete';
     const at = new Date();
-    if (!(await this.repo.markDeleted(image.id, at))) throw new NotFoundError(notFound);
+    if (!(await this.repo.markDeleted(image.id, at, status))) throw new NotFoundError(notFound);
     this.notifier.notify(
       'image.delete',
-      imagePayload({ ...image, status: 'deleted', deleted: true, deletedAt: at, updatedAt: at }),
+      imagePayload({ ...image, status, deleted: true, deletedAt: at, updatedAt: at }),
     );
+  }
+
+  /** The scrubber removed the last kept copy of a deleted image's data: pending_delete → deleted. */
+  async scrubbed(id: string): Promise<void> {
+    await this.repo.markScrubbed(id);
   }
 
   async addTag(ctx: RequestContext, id: string, tag: string): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 
 /**
  * What a store can do. `random_access` means a read can start at any offset (ranged download);
@@ -34,6 +34,12 @@ export interface StoreWriteResult {
 
 export interface StoreReadResult {
   stream: Readable;
+  /**
+   * A faster way to the same bytes, for drivers that have one: writes them into `sink` (without
+   * ending it), calling `onSent` with each chunk's size once the sink has taken it. Rejects when
+   * the sink fails or closes first. Use it instead of `stream`, never both.
+   */
+  writeTo?(sink: Writable, onSent?: (bytes: number) => void): Promise<void>;
   /** Bytes this stream will deliver, when the store knows it. */
   length?: number;
   /** Size of the whole object, when the store knows it. */

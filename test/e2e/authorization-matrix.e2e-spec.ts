@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startTestApp } from '../support/test-app.js';
 import type { TestApp } from '../support/test-app.js';
 import { PATCH_TYPE, as } from '../support/images.js';
@@ -8,7 +11,8 @@ import { PATCH_TYPE, as } from '../support/images.js';
  * The expectations were measured on a real Glance (GLANCE_PEER_RBAC=secure, identity from
  * headers) with the same setup as here: every image is owned by p-own, created shared, shared
  * with p-mem (accepted) and p-victim, then switched to its visibility. Memberships of images that
- * are no longer shared stay recorded but count for nothing.
+ * are no longer shared stay recorded but count for nothing. Both run two file stores (`local`,
+ * the default, and `backup`), the peer's GLANCE_PEER_STORES=multi layout.
  *
  * Where Glance and spec §2.14 differ (Glance wins; the member e2e tests pin the texts): a refused
  * add_member/modify_member/delete_member says "You are not authorized to complete <rule>
@@ -16,7 +20,9 @@ import { PATCH_TYPE, as } from '../support/images.js';
  * shared and for the legacy ownership checks); an owner setting a status is such a policy 403.
  *
  * Adding an endpoint is one line in TABLE (plus a BODIES entry if it takes a body). A `!` after
- * the path runs each cell on an image of its own, for calls that consume the image.
+ * the path runs each cell on an image of its own, for calls that consume the image. `{data}` is
+ * an image of the same kind that also has data, in both stores (`local` and `backup`); a cell that
+ * removed it from `backup` has it copied back (copy-image) before the next cell runs.
  */
 
 const PERSONAS = {
@@ -28,6 +34,15 @@ const PERSONAS = {
 };
 type Persona = keyof typeof PERSONAS;
 const VISIBILITIES = ['public', 'private', 'shared', 'community'] as const;
+const IMAGE_DATA = Buffer.from('0123456789');
+
+/** Multi-store, as the Glance peer: data endpoints and /v2/info/stores exist only there. */
+const STORES_CONFIG = `stores:
+  enabled_backends: { local: file, backup: file }
+  default_backend: local
+  local: { filesystem_store_datadir: images/local }
+  backup: { filesystem_store_datadir: images/backup }
+`;
 type Visibility = (typeof VISIBILITIES)[number];
 
 // prettier-ignore
@@ -55,10 +70,18 @@ GET    /v2/schemas/members                  200             | 200             | 
 GET    /v2/schemas/task                     200             | 200             | 200             | 200             | 200
 GET    /v2/schemas/tasks                    200             | 200             | 200             | 200             | 200
 GET    /v2/info/import                      200             | 200             | 200             | 200             | 200
+PUT    /v2/images/{id}/file!                204             | 204             | 403             | 403 404 404 403 | 403 404 403 403
+PUT    /v2/images/{id}/stage!               204             | 204             | 403             | 403 404 404 403 | 403 404 403 403
+GET    /v2/images/{data}/file               200             | 200             | 403             | 200 404 404 200 | 200 404 200 200
+DELETE /v2/stores/backup/{data}             204             | 403             | 403             | 403 404 404 403 | 403 404 403 403
+GET    /v2/info/stores                      200             | 200             | 200             | 200             | 200
+GET    /v2/info/stores/detail               200             | 403             | 403             | 403             | 403
 `;
 
 /** Bodies by call; `v` is the column's visibility, `n` a number unique to the cell. */
 const BODIES: Record<string, (v: Visibility, n: number) => unknown> = {
+  'PUT /v2/images/{id}/file': () => IMAGE_DATA,
+  'PUT /v2/images/{id}/stage': () => IMAGE_DATA,
   'POST /v2/images': (v) => ({ name: 'matrix-new', visibility: v }),
   'PATCH /v2/images/{id}': () => [{ op: 'replace', path: '/name', value: 'renamed' }],
   'POST /v2/images/{id}/members': (_v, n) => ({ member: `p-new-${n}` }),
@@ -95,6 +118,7 @@ function parseTable(): Row[] {
 describe('authorization matrix (Glance default rules)', () => {
   let t: TestApp;
   const images = {} as Record<Visibility, string>;
+  const dataImages = {} as Record<Visibility, string>;
   let cell = 0;
   const admin = PERSONAS.admin;
 
@@ -103,7 +127,7 @@ describe('authorization matrix (Glance default rules)', () => {
     const created = await t.http
       .post('/v2/images')
       .set(admin)
-      .send({ name: `matrix-${visibility}`, owner: 'p-own' });
+      .send({ name: `matrix-${visibility}`, owner: 'p-own', disk_format: 'raw', container_format: 'bare' });
     expect(created.status).toBe(201);
     const id = created.body.id as string;
     for (const project of ['p-mem', 'p-victim']) {
@@ -129,8 +153,37 @@ describe('authorization matrix (Glance default rules)', () => {
     return id;
   }
 
+  /** The image's data in the `backup` store too, copied there by a copy-image import. */
+  async function ensureCopied(id: string): Promise<void> {
+    const stores = async () =>
+      String((await t.http.get(`/v2/images/${id}`).set(admin).expect(200)).body.stores).split(',');
+    if ((await stores()).includes('backup')) return;
+    await t.http
+      .post(`/v2/images/${id}/import`)
+      .set(admin)
+      .send({ method: { name: 'copy-image' }, stores: ['backup'] })
+      .expect(202);
+    for (let i = 0; i < 200 && !(await stores()).includes('backup'); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(await stores()).toEqual(['local', 'backup']);
+  }
+
+  /** An image as makeImage makes it, with data in both stores. */
+  async function makeDataImage(visibility: Visibility): Promise<string> {
+    const id = await makeImage(visibility);
+    await t.http
+      .put(`/v2/images/${id}/file`)
+      .set(admin)
+      .set('Content-Type', 'application/octet-stream')
+      .send(IMAGE_DATA)
+      .expect(204);
+    await ensureCopied(id);
+    return id;
+  }
+
   /** Puts back what a previous cell of the same row may have removed. */
   async function restore(row: Row, id: string): Promise<void> {
+    if (row.method === 'DELETE' && row.path.startsWith('/v2/stores/backup/')) await ensureCopied(id);
     if (row.method === 'DELETE' && row.path.endsWith('/tags/t1')) {
       await t.http.put(`/v2/images/${id}/tags/t1`).set(admin).expect(204);
     }
@@ -141,20 +194,31 @@ describe('authorization matrix (Glance default rules)', () => {
   }
 
   async function call(row: Row, persona: Persona, visibility: Visibility): Promise<number> {
-    const id = row.ownImage ? await makeImage(visibility) : images[visibility];
+    const withData = row.path.includes('{data}');
+    const id = row.ownImage
+      ? await makeImage(visibility)
+      : withData
+        ? dataImages[visibility]
+        : images[visibility];
     await restore(row, id);
-    const path = row.path.replace('{id}', id);
+    const path = row.path.replace('{id}', id).replace('{data}', id);
     const key = `${row.method} ${row.path}`;
     let req = t.http[row.method.toLowerCase() as 'get'](path).set(PERSONAS[persona]);
     const body = BODIES[key]?.(visibility, ++cell);
     if (row.method === 'PATCH') req = req.set('Content-Type', PATCH_TYPE).send(JSON.stringify(body));
+    else if (Buffer.isBuffer(body)) req = req.set('Content-Type', 'application/octet-stream').send(body);
     else if (body !== undefined) req = req.send(body as object);
     return (await req).status;
   }
 
   beforeAll(async () => {
-    t = await startTestApp({ GLINT_AUTH: 'trusted' });
-    for (const visibility of VISIBILITIES) images[visibility] = await makeImage(visibility);
+    const config = join(mkdtempSync(join(tmpdir(), 'glint-matrix-')), 'glint.yaml');
+    writeFileSync(config, STORES_CONFIG);
+    t = await startTestApp({ GLINT_AUTH: 'trusted' }, config);
+    for (const visibility of VISIBILITIES) {
+      images[visibility] = await makeImage(visibility);
+      dataImages[visibility] = await makeDataImage(visibility);
+    }
   });
   afterAll(async () => {
     await t?.close();
