@@ -20,10 +20,14 @@ import { parseNotifySinks, redactUrl } from './notify-sinks.js';
 import type { NotifySinkSpec } from './notify-sinks.js';
 import { missingAuthSettings } from './auth-options.js';
 import { meshTransportOptions } from '../client/transport-url.js';
+import { registryTransportOptions } from '../registry/registry-protocol.js';
 import type { MeshTransportOptions } from '../client/transport-url.js';
 
 export type AuthMode = 'noauth' | 'trusted' | 'keystone' | 'oidc';
 export const AUTH_MODES: readonly AuthMode[] = ['noauth', 'trusted', 'keystone', 'oidc'];
+
+export type ProcessRole = 'all' | 'api' | 'registry';
+export const PROCESS_ROLES: readonly ProcessRole[] = ['all', 'api', 'registry'];
 
 /** The environment Glint reads. Every setting is listed, with its default, in .env.example. */
 export class EnvironmentVariables {
@@ -73,6 +77,28 @@ export class EnvironmentVariables {
   GLINT_MESH_PREFIX = 'glint';
   /** When set, every mesh message must carry this token. */
   @IsOptional() @IsString() GLINT_MESH_TOKEN?: string;
+  /** all: one process with the database; registry: the database behind a transport; api: uses a registry. */
+  @IsIn(PROCESS_ROLES) GLINT_ROLE: ProcessRole = 'all';
+  /** GLINT_ROLE=api: where the registry answers (tcp://…, nats://…, amqp://…, redis://…). */
+  @IsOptional() @IsString() GLINT_REGISTRY_URL?: string;
+  /** GLINT_ROLE=registry: where it listens for the API processes. */
+  @IsString() GLINT_REGISTRY_LISTEN = 'tcp://127.0.0.1:9191';
+  /** When set, every registry message must carry this token (both roles set the same value). */
+  @IsOptional() @IsString() GLINT_REGISTRY_TOKEN?: string;
+  /** How long an API process waits for one registry reply before answering 503 (ms). */
+  @IsInt() @Min(100) GLINT_REGISTRY_TIMEOUT_MS = 30_000;
+}
+
+export interface RegistryConfig {
+  role: ProcessRole;
+  /** api role: the client options of GLINT_REGISTRY_URL. */
+  client?: MeshTransportOptions;
+  /** registry role: the listener options of GLINT_REGISTRY_LISTEN. */
+  listener?: MeshTransportOptions;
+  token?: string;
+  timeoutMs: number;
+  /** The URL in use (GLINT_REGISTRY_URL or GLINT_REGISTRY_LISTEN), credentials masked, for logs. */
+  address?: string;
 }
 
 export interface TaskExecutorConfig {
@@ -121,6 +147,8 @@ export interface AppConfig {
   notify: NotifyConfig;
   tasks: TaskExecutorConfig;
   mesh: MeshConfig;
+  /** GLINT_ROLE and how the API processes reach the registry (src/registry). */
+  registry: RegistryConfig;
   glance: GlanceOptions;
   /** The path of the structured settings file, when one was given. */
   configFile?: string;
@@ -148,6 +176,7 @@ const NUMERIC_ENV = new Set([
   'GLINT_TASK_HEARTBEAT_SECONDS',
   'GLINT_TASK_SUPERVISE_SECONDS',
   'GLINT_TASK_MAX_RUNTIME_SECONDS',
+  'GLINT_REGISTRY_TIMEOUT_MS',
 ]);
 const BOOLEAN_ENV = new Set(['GLINT_ALLOW_INSECURE_NOAUTH', 'GLINT_DB_MIGRATE']);
 
@@ -263,11 +292,51 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       maxRuntimeSeconds: vars.GLINT_TASK_MAX_RUNTIME_SECONDS,
     },
     mesh: { listeners, prefix: vars.GLINT_MESH_PREFIX, token: vars.GLINT_MESH_TOKEN },
+    registry: registryConfig(vars),
     glance,
     configFile,
   };
   assertSafeAuth(config);
   return config;
+}
+
+function registryUrl(setting: string, raw: string): MeshTransportOptions {
+  try {
+    return registryTransportOptions(raw);
+  } catch (err) {
+    throw new ConfigError(`${setting}: ${redactUrl(raw)}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+function registryConfig(vars: EnvironmentVariables): RegistryConfig {
+  const base = {
+    role: vars.GLINT_ROLE,
+    token: vars.GLINT_REGISTRY_TOKEN,
+    timeoutMs: vars.GLINT_REGISTRY_TIMEOUT_MS,
+  };
+  if (vars.GLINT_ROLE === 'api') {
+    if (!vars.GLINT_REGISTRY_URL)
+      throw new ConfigError(
+        'GLINT_ROLE=api keeps no database connection and needs GLINT_REGISTRY_URL, the address of a ' +
+          'GLINT_ROLE=registry process (e.g. tcp://127.0.0.1:9191)',
+      );
+    if (vars.DATABASE_URL)
+      throw new ConfigError(
+        'GLINT_ROLE=api keeps no database connection: unset DATABASE_URL (the registry holds it)',
+      );
+    return {
+      ...base,
+      client: registryUrl('GLINT_REGISTRY_URL', vars.GLINT_REGISTRY_URL),
+      address: redactUrl(vars.GLINT_REGISTRY_URL),
+    };
+  }
+  if (vars.GLINT_ROLE === 'registry')
+    return {
+      ...base,
+      listener: registryUrl('GLINT_REGISTRY_LISTEN', vars.GLINT_REGISTRY_LISTEN),
+      address: redactUrl(vars.GLINT_REGISTRY_LISTEN),
+    };
+  return base;
 }
 
 function applyAuthOverrides(glance: GlanceOptions, vars: EnvironmentVariables): void {

@@ -3,13 +3,12 @@ import { ImagesModule } from '../images/images.module.js';
 import { StoresModule } from '../stores/stores.module.js';
 import { ImageDataController } from './image-data.controller.js';
 import { ImageDataService } from './image-data.service.js';
-import { ImageLocationsRepository } from './image-locations.repository.js';
 
 /** Image bytes: upload, download, staging and removal, between ImagesService and the stores. */
 @Module({
   imports: [ImagesModule, StoresModule],
   controllers: [ImageDataController],
-  providers: [ImageDataService, ImageLocationsRepository],
-  exports: [ImageDataService, ImageLocationsRepository],
+  providers: [ImageDataService],
+  exports: [ImageDataService],
 })
 export class ImageDataModule {}

@@ -28,9 +28,25 @@ function toLocation(row: LocationRow): StoredLocation {
   return { id: String(row.id), url: row.url, metadata, status: row.status };
 }
 
+/** The location repository port (SQL here, or the registry client with GLINT_ROLE=api). */
+export abstract class ImageLocationsRepository {
+  abstract list(imageId: string, status?: LocationStatus): Promise<StoredLocation[]>;
+  /** Every location of an image whatever its state (image delete removes them all). */
+  abstract listAll(imageId: string): Promise<StoredLocation[]>;
+  abstract add(imageId: string, location: ImageLocation, status?: LocationStatus): Promise<void>;
+  abstract remove(id: string): Promise<void>;
+  abstract setStatus(id: string, status: LocationStatus): Promise<void>;
+  /** Locations the scrubber may remove: their image is deleted and the data was kept for it. */
+  abstract pendingDelete(limit: number): Promise<StoredLocation[]>;
+  /** Bytes a project stores (Glance's legacy user_storage_quota count). */
+  abstract projectUsage(owner: string | null): Promise<number>;
+}
+
 @Injectable()
-export class ImageLocationsRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+export class SqlImageLocationsRepository extends ImageLocationsRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    super();
+  }
 
   async list(imageId: string, status: LocationStatus = 'active'): Promise<StoredLocation[]> {
     const rows: LocationRow[] = await this.dataSource.query(
