@@ -83,6 +83,11 @@ export class EnvironmentVariables {
   @IsOptional() @IsString() GLINT_REGISTRY_URL?: string;
   /** GLINT_ROLE=registry: where it listens for the API processes. */
   @IsString() GLINT_REGISTRY_LISTEN = 'tcp://127.0.0.1:9191';
+  /** The registry's message patterns are `<GLINT_REGISTRY_PREFIX>.<repository>.<operation>`. */
+  @Matches(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, {
+    message: 'GLINT_REGISTRY_PREFIX must be dot-separated words of letters, digits, _ or -',
+  })
+  GLINT_REGISTRY_PREFIX = 'glint.registry';
   /** When set, every registry message must carry this token (both roles set the same value). */
   @IsOptional() @IsString() GLINT_REGISTRY_TOKEN?: string;
   /** How long an API process waits for one registry reply before answering 503 (ms). */
@@ -97,6 +102,8 @@ export interface RegistryConfig {
   listener?: MeshTransportOptions;
   token?: string;
   timeoutMs: number;
+  /** The first segments of every registry pattern. */
+  prefix: string;
   /** The URL in use (GLINT_REGISTRY_URL or GLINT_REGISTRY_LISTEN), credentials masked, for logs. */
   address?: string;
 }
@@ -311,6 +318,7 @@ function registryUrl(setting: string, raw: string): MeshTransportOptions {
 function registryConfig(vars: EnvironmentVariables): RegistryConfig {
   const base = {
     role: vars.GLINT_ROLE,
+    prefix: vars.GLINT_REGISTRY_PREFIX,
     token: vars.GLINT_REGISTRY_TOKEN,
     timeoutMs: vars.GLINT_REGISTRY_TIMEOUT_MS,
   };

@@ -3,11 +3,11 @@ import type { MeshTransportOptions } from '../client/transport-url.js';
 
 /**
  * The registry's wire contract (GLINT_ROLE=registry ↔ GLINT_ROLE=api): one message pattern per
- * repository operation, `glint.registry.<repository>.<operation>`. It is a namespace of its own,
+ * repository operation, `<GLINT_REGISTRY_PREFIX>.<repository>.<operation>` (`glint.registry.images.list`).
+ * It is a namespace of its own,
  * apart from the public mesh patterns (`<GLINT_MESH_PREFIX>.image.get`…): these messages carry
  * no caller identity and skip policy, so they belong on a private network (and GLINT_REGISTRY_TOKEN).
  */
-export const REGISTRY_PATTERN_PREFIX = 'glint.registry';
 
 /**
  * The operations each repository port offers. Each one is a single statement (or a single
@@ -36,8 +36,8 @@ export const REGISTRY_OPERATIONS = {
 
 export type RegistryRepository = keyof typeof REGISTRY_OPERATIONS;
 
-export function registryPattern(repository: RegistryRepository, operation: string): string {
-  return `${REGISTRY_PATTERN_PREFIX}.${repository}.${operation}`;
+export function registryPattern(prefix: string, repository: RegistryRepository, operation: string): string {
+  return `${prefix}.${repository}.${operation}`;
 }
 
 /** A request: the operation's arguments (encoded by registry-codec) and the shared token. */

@@ -54,7 +54,7 @@ export class RegistryClient implements OnModuleInit, OnApplicationShutdown {
     try {
       reply = await firstValueFrom(
         this.proxy
-          .send<RegistryReply>(registryPattern(repository, operation), request)
+          .send<RegistryReply>(registryPattern(this.config.registry.prefix, repository, operation), request)
           .pipe(timeout(this.config.registry.timeoutMs)),
         { defaultValue: null },
       );

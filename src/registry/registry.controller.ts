@@ -69,7 +69,7 @@ export abstract class RegistryDispatcher {
 }
 
 /** A controller with one message pattern per operation of REGISTRY_OPERATIONS. */
-export function registryController(): Type {
+export function registryController(prefix: string): Type {
   class RegistryController extends RegistryDispatcher {}
   for (const [repository, operations] of Object.entries(REGISTRY_OPERATIONS) as Array<
     [RegistryRepository, readonly string[]]
@@ -84,7 +84,11 @@ export function registryController(): Type {
         configurable: true,
       };
       Object.defineProperty(RegistryController.prototype, key, descriptor);
-      MessagePattern(registryPattern(repository, operation))(RegistryController.prototype, key, descriptor);
+      MessagePattern(registryPattern(prefix, repository, operation))(
+        RegistryController.prototype,
+        key,
+        descriptor,
+      );
     }
   }
   Controller()(RegistryController);

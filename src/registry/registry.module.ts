@@ -35,7 +35,7 @@ export class RegistryAppModule {
         RepositoriesModule.forRoot(config),
         HealthModule,
       ],
-      controllers: [registryController()],
+      controllers: [registryController(config.registry.prefix)],
       providers: [
         {
           provide: MembershipWiring,

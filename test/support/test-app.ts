@@ -87,6 +87,8 @@ export interface TestAppOptions {
   beforeInit?: (app: NestExpressApplication) => void | Promise<void>;
   /** Overrides GLINT_TEST_ROLE for this app. */
   role?: TestRole;
+  /** Registry mode: the transport both ends use (default tcp:// on a free loopback port). */
+  registryUrl?: string;
 }
 
 /** A fresh PostgreSQL database that the caller owns (for apps sharing it via `databaseUrl`). */
@@ -124,7 +126,7 @@ export async function startTestApp(
   let registry: TestApp['registry'];
   let config: AppConfig;
   if ((options.role ?? testRole()) === 'registry') {
-    const listen = `tcp://127.0.0.1:${await freePort()}`;
+    const listen = options.registryUrl ?? `tcp://127.0.0.1:${await freePort()}`;
     const registryConfig = loadConfig({
       ...base,
       ...(url ? { DATABASE_URL: url } : {}),
