@@ -6,6 +6,7 @@ import { MembersModule } from './members/members.module.js';
 import { MetadefsModule } from './metadefs/metadefs.module.js';
 import { StoresModule } from './stores/stores.module.js';
 import { TasksModule } from './tasks/tasks.module.js';
+import { ImageTasksModule } from './tasks/image-tasks.module.js';
 import { ImportModule } from './import/import.module.js';
 
 /** The API's feature modules (images, members, tasks, stores…), in the order they are mounted. */
@@ -16,6 +17,7 @@ export const FEATURE_MODULES: Array<Type | DynamicModule> = [
   StoresModule,
   ImageDataModule,
   TasksModule,
+  ImageTasksModule,
   ImportModule,
   MetadefsModule,
 ];

@@ -31,6 +31,7 @@ export const REGISTRY_OPERATIONS = {
   ],
   members: ['list', 'find', 'countLive', 'add', 'setStatus', 'remove', 'removeAll'],
   locations: ['list', 'listAll', 'add', 'remove', 'setStatus', 'pendingDelete', 'projectUsage'],
+  imageTasks: ['liveForImage'],
   health: ['ping'],
 } as const;
 

@@ -7,6 +7,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { ImagesRepository } from '../images/images.repository.js';
 import { MembersRepository } from '../members/members.repository.js';
 import { ImageLocationsRepository } from '../image-data/image-locations.repository.js';
+import { ImageTasksSource } from '../tasks/image-tasks.source.js';
 import { DatabaseProbe } from './database-probe.js';
 import {
   decodeValue,
@@ -35,9 +36,10 @@ export abstract class RegistryDispatcher {
     @Inject(ImagesRepository) images: ImagesRepository,
     @Inject(MembersRepository) members: MembersRepository,
     @Inject(ImageLocationsRepository) locations: ImageLocationsRepository,
+    @Inject(ImageTasksSource) imageTasks: ImageTasksSource,
     @Inject(DatabaseProbe) probe: DatabaseProbe,
   ) {
-    this.targets = { images, members, locations, health: probe };
+    this.targets = { images, members, locations, imageTasks, health: probe };
   }
 
   protected async dispatch(

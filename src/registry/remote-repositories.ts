@@ -15,6 +15,8 @@ import { MembersRepository } from '../members/members.repository.js';
 import { ImageLocationsRepository } from '../image-data/image-locations.repository.js';
 import type { LocationStatus, StoredLocation } from '../image-data/image-locations.repository.js';
 import type { ImageLocation } from '../stores/store-registry.js';
+import { ImageTasksSource } from '../tasks/image-tasks.source.js';
+import type { TaskEntity } from '../tasks/task.entity.js';
 import { RegistryClient } from './registry.client.js';
 
 /** ImagesRepository over the registry: each method is one message, run there as one statement. */
@@ -150,5 +152,16 @@ export class RemoteImageLocationsRepository extends ImageLocationsRepository {
   }
   projectUsage(owner: string | null): Promise<number> {
     return this.call('projectUsage', owner);
+  }
+}
+
+@Injectable()
+export class RemoteImageTasksSource extends ImageTasksSource {
+  constructor(private readonly registry: RegistryClient) {
+    super();
+  }
+
+  liveForImage(imageId: string, owner: string | null | undefined, now: Date): Promise<TaskEntity[]> {
+    return this.registry.call('imageTasks', 'liveForImage', [imageId, owner, now]);
   }
 }

@@ -7,15 +7,26 @@ import {
   ImageLocationsRepository,
   SqlImageLocationsRepository,
 } from '../image-data/image-locations.repository.js';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ImageTasksSource, SqlImageTasksSource } from '../tasks/image-tasks.source.js';
+import { TaskEntity } from '../tasks/task.entity.js';
+import { TasksRepository } from '../tasks/tasks.repository.js';
 import { DatabaseProbe, RegistryDatabaseProbe, SqlDatabaseProbe } from './database-probe.js';
 import { RegistryClient } from './registry.client.js';
 import {
   RemoteImageLocationsRepository,
   RemoteImagesRepository,
+  RemoteImageTasksSource,
   RemoteMembersRepository,
 } from './remote-repositories.js';
 
-const PORTS = [ImagesRepository, MembersRepository, ImageLocationsRepository, DatabaseProbe];
+const PORTS = [
+  ImagesRepository,
+  MembersRepository,
+  ImageLocationsRepository,
+  ImageTasksSource,
+  DatabaseProbe,
+];
 
 /**
  * The repository ports the image and member features inject, bound by GLINT_ROLE: the SQL
@@ -33,14 +44,19 @@ export class RepositoriesModule {
             { provide: ImagesRepository, useClass: RemoteImagesRepository },
             { provide: MembersRepository, useClass: RemoteMembersRepository },
             { provide: ImageLocationsRepository, useClass: RemoteImageLocationsRepository },
+            { provide: ImageTasksSource, useClass: RemoteImageTasksSource },
             { provide: DatabaseProbe, useClass: RegistryDatabaseProbe },
           ]
         : [
             { provide: ImagesRepository, useClass: SqlImagesRepository },
             { provide: MembersRepository, useClass: SqlMembersRepository },
             { provide: ImageLocationsRepository, useClass: SqlImageLocationsRepository },
+            TasksRepository,
+            { provide: ImageTasksSource, useClass: SqlImageTasksSource },
             { provide: DatabaseProbe, useClass: SqlDatabaseProbe },
           ];
-    return { module: RepositoriesModule, providers, exports: PORTS };
+    // The task rows' TypeORM repository, for the SQL side only: an api process has no DataSource.
+    const imports = config.registry.role === 'api' ? [] : [TypeOrmModule.forFeature([TaskEntity])];
+    return { module: RepositoriesModule, imports, providers, exports: PORTS };
   }
 }

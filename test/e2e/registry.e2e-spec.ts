@@ -4,6 +4,7 @@ import { createApp } from '../../src/app.factory.js';
 import { loadConfig } from '../../src/config/app-config.js';
 import { ImagesRepository, SqlImagesRepository } from '../../src/images/images.repository.js';
 import { RemoteImagesRepository } from '../../src/registry/remote-repositories.js';
+import { TaskEntity } from '../../src/tasks/task.entity.js';
 import { freePort, startTestApp } from '../support/test-app.js';
 import type { TestApp } from '../support/test-app.js';
 import { PATCH_TYPE, as } from '../support/images.js';
@@ -156,6 +157,39 @@ describe('GLINT_ROLE=api with a GLINT_ROLE=registry (TCP)', () => {
     await t.http.get('/healthcheck').expect(200, 'OK');
     await t.registry!.http.get('/healthcheck').expect(200, 'OK');
     await t.http.get('/health/ready').expect(200, { status: 'ready' });
+  });
+
+  it("lists an image's tasks from the registry's task rows, as the owner may see them", async () => {
+    const id = (await t.http.post('/v2/images').set(owner).send({ name: 'with-task' }).expect(201)).body
+      .id as string;
+    const now = new Date();
+    const task = (taskOwner: string) => ({
+      id: randomUUID(),
+      type: 'api_image_import',
+      status: 'success' as const,
+      owner: taskOwner,
+      imageId: id,
+      input: { image_id: id },
+      result: null,
+      message: '',
+      createdAt: now,
+      updatedAt: now,
+      expiresAt: new Date(now.getTime() + 3_600_000),
+    });
+    const mine = task('p-owner');
+    await t
+      .registry!.app.get(DataSource)
+      .getRepository(TaskEntity)
+      .insert([mine, task('p-other')]);
+    const res = await t.http.get(`/v2/images/${id}/tasks`).set(owner).expect(200);
+    expect(res.body.tasks).toHaveLength(1);
+    expect(res.body.tasks[0]).toMatchObject({
+      id: mine.id,
+      owner: 'p-owner',
+      image_id: id,
+      status: 'success',
+    });
+    await t.http.get(`/v2/images/${id}/tasks`).set(stranger).expect(404);
   });
 
   it('does not mount the features that keep their own database access', async () => {
