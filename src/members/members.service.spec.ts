@@ -115,13 +115,7 @@ function setup(options: { image?: ImageRecord | null; config?: AppConfig } = {})
   } as unknown as ImagesRepository;
   const images = new ImagesService(imagesRepo, policy, notifier, new ImageSchemaRegistry(config), config);
   const members = new FakeMembers();
-  const service = new MembersService(
-    members,
-    images,
-    policy,
-    notifier,
-    config,
-  );
+  const service = new MembersService(members, images, policy, notifier, config);
   return { service, members, sent };
 }
 
