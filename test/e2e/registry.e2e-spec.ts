@@ -4,6 +4,7 @@ import { createApp } from '../../src/app.factory.js';
 import { loadConfig } from '../../src/config/app-config.js';
 import { ImagesRepository, SqlImagesRepository } from '../../src/images/images.repository.js';
 import { RemoteImagesRepository } from '../../src/registry/remote-repositories.js';
+import { createRegistryApp } from '../../src/registry/registry.app.js';
 import { TaskEntity } from '../../src/tasks/task.entity.js';
 import { freePort, startTestApp } from '../support/test-app.js';
 import type { TestApp } from '../support/test-app.js';
@@ -226,7 +227,7 @@ describe('GLINT_ROLE=api start and failure', () => {
     }
   });
 
-  it('answers 503 while the registry is down, and the health checks say why', async () => {
+  it('answers 503 while the registry is down, says why in health, and recovers when it is back', async () => {
     const t = await startTestApp({ GLINT_REGISTRY_TIMEOUT_MS: '1000' }, undefined, { role: 'registry' });
     try {
       const id = (await t.http.post('/v2/images').send({ name: 'before' }).expect(201)).body.id as string;
@@ -234,6 +235,14 @@ describe('GLINT_ROLE=api start and failure', () => {
       await t.http.get(`/v2/images/${id}`).expect(503);
       const ready = await t.http.get('/health/ready').expect(503);
       expect(ready.body.status).toBe('unavailable');
+      // A registry back on the same address is used again without restarting the api process.
+      const again = await createRegistryApp(t.registry!.config);
+      try {
+        await t.http.get('/v2/images').expect(200);
+        await t.http.get('/health/ready').expect(200);
+      } finally {
+        await again.close();
+      }
     } finally {
       await t.app.close();
     }
