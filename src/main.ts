@@ -18,7 +18,12 @@ try {
         `health on http://${config.host}:${config.port}; ${ready}`,
     );
   } else {
-    const mode = role === 'api' ? `no database: registry at ${config.registry.address}` : database;
+    // Say at start what this process leaves to others, so that a missing route is never a surprise.
+    const mode =
+      role === 'api'
+        ? `no database: registry at ${config.registry.address}; /v2/tasks, image import and metadefs ` +
+          'are not served here (GLINT_ROLE=all serves them)'
+        : database;
     console.log(
       `Glint listening on http://${config.host}:${config.port} (auth ${config.auth}, ${mode}); ${ready}`,
     );
