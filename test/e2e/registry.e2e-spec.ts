@@ -5,6 +5,7 @@ import { loadConfig } from '../../src/config/app-config.js';
 import { ImagesRepository, SqlImagesRepository } from '../../src/images/images.repository.js';
 import { RemoteImagesRepository } from '../../src/registry/remote-repositories.js';
 import { createRegistryApp } from '../../src/registry/registry.app.js';
+import { RegistryOperationError } from '../../src/registry/registry-codec.js';
 import { TaskEntity } from '../../src/tasks/task.entity.js';
 import { freePort, startTestApp } from '../support/test-app.js';
 import type { TestApp } from '../support/test-app.js';
@@ -152,6 +153,16 @@ describe('GLINT_ROLE=api with a GLINT_ROLE=registry (TCP)', () => {
     expect(row).toEqual({ deleted: true, status: 'deleted' });
     // Ids are never reused, whoever asks.
     await t.http.post('/v2/images').set(owner).send({ id }).expect(409);
+  });
+
+  it('brings a database failure in the registry back as an error of the api process', async () => {
+    const images = t.app.get(ImagesRepository, { strict: false });
+    // PostgreSQL refuses the cast to uuid: the statement fails inside the registry.
+    const failure = images.findById('not-a-uuid');
+    await expect(failure).rejects.toBeInstanceOf(RegistryOperationError);
+    await expect(images.findById('not-a-uuid')).rejects.toThrow(/registry images\.findById: .*uuid/);
+    // The registry's connection survives it.
+    await t.http.get('/v2/images').set(owner).expect(200);
   });
 
   it('answers health through the registry', async () => {
