@@ -54,6 +54,24 @@ describe('registry codec', () => {
     expect(roundTrip(undefined)).toBeUndefined();
   });
 
+  it('carries client JSON that looks like a tag, or has a __proto__ key, as it is', () => {
+    const input = {
+      a: { $date: '2020-01-01T00:00:00Z' },
+      b: { $undefined: true },
+      c: { $object: { x: 1 } },
+      d: JSON.parse('{"__proto__": {"polluted": true}, "k": 1}') as unknown,
+    };
+    const out = roundTrip(input) as Record<string, unknown>;
+    expect(out.a).toEqual({ $date: '2020-01-01T00:00:00Z' });
+    expect(out.b).toEqual({ $undefined: true });
+    expect(out.c).toEqual({ $object: { x: 1 } });
+    const d = out.d as Record<string, unknown>;
+    expect(Object.keys(d)).toEqual(['__proto__', 'k']);
+    expect(Object.getPrototypeOf(d)).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(JSON.stringify(out.d)).toBe('{"__proto__":{"polluted":true},"k":1}');
+  });
+
   it('refuses numbers JSON would turn into null', () => {
     expect(() => encodeValue({ size: Number.NaN })).toThrow(/no JSON form/);
   });

@@ -6,20 +6,37 @@ import type { RegistryErrorBody } from './registry-protocol.js';
  * Values cross the registry transport as JSON. Two things JSON loses matter to the repositories:
  * Dates (records, timestamps, `changes-since` filters) and `undefined` (an optional argument left
  * out, or `{ size: undefined }`, which compare-and-set reads as "set the column to null"). Both
- * travel as tagged objects; a real object with one of these keys alone cannot come from a
- * repository (their records are typed rows).
+ * travel as one-key tagged objects. A value's own object that looks like a tag (task input is
+ * client JSON) is wrapped in `$object`, so that it arrives as it left.
  */
 const DATE = '$date';
 const UNDEFINED = '$undefined';
+const OBJECT = '$object';
+
+/** One `$…` key alone: the shape of a tag. */
+function looksTagged(value: Record<string, unknown>): boolean {
+  const keys = Object.keys(value);
+  return keys.length === 1 && keys[0].startsWith('$');
+}
+
+/** Sets an own property, even one named `__proto__` (client JSON may have one). */
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+function mapEntries(value: object, map: (v: unknown) => unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) setOwn(out, k, map(v));
+  return out;
+}
 
 export function encodeValue(value: unknown): unknown {
   if (value === undefined) return { [UNDEFINED]: true };
   if (value instanceof Date) return { [DATE]: value.toISOString() };
   if (Array.isArray(value)) return value.map(encodeValue);
   if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = encodeValue(v);
-    return out;
+    const out = mapEntries(value, encodeValue);
+    return looksTagged(out) ? { [OBJECT]: out } : out;
   }
   if (typeof value === 'number' && !Number.isFinite(value)) {
     throw new TypeError(`registry codec: ${value} has no JSON form`);
@@ -27,24 +44,17 @@ export function encodeValue(value: unknown): unknown {
   return value;
 }
 
-function tagged(value: Record<string, unknown>, tag: string): boolean {
-  const keys = Object.keys(value);
-  return keys.length === 1 && keys[0] === tag;
-}
-
 export function decodeValue(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(decodeValue);
   if (value !== null && typeof value === 'object') {
     const obj = value as Record<string, unknown>;
-    if (tagged(obj, UNDEFINED) && obj[UNDEFINED] === true) return undefined;
-    if (tagged(obj, DATE) && typeof obj[DATE] === 'string') return new Date(obj[DATE]);
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(obj)) {
-      const decoded = decodeValue(v);
-      // An encoded undefined property comes back as a present key, as it left.
-      out[k] = decoded;
+    if (looksTagged(obj)) {
+      if (UNDEFINED in obj) return undefined;
+      if (DATE in obj && typeof obj[DATE] === 'string') return new Date(obj[DATE]);
+      if (OBJECT in obj && obj[OBJECT] !== null && typeof obj[OBJECT] === 'object')
+        return mapEntries(obj[OBJECT], decodeValue);
     }
-    return out;
+    return mapEntries(obj, decodeValue);
   }
   return value;
 }
