@@ -6,7 +6,7 @@
 
 /**
  * Message patterns, without the deployment's prefix (`GLINT_MESH_PREFIX`, `glint` by default):
- * the wire pattern is `<prefix>.<pattern>`. Members, tasks and import add their lines here.
+ * the wire pattern is `<prefix>.<pattern>`.
  */
 export const MESH_PATTERNS = {
   getImage: 'image.get',
@@ -18,6 +18,15 @@ export const MESH_PATTERNS = {
   removeTag: 'image.tag.remove',
   deactivateImage: 'image.deactivate',
   reactivateImage: 'image.reactivate',
+  listMembers: 'image.member.list',
+  getMember: 'image.member.get',
+  addMember: 'image.member.create',
+  updateMember: 'image.member.update',
+  removeMember: 'image.member.delete',
+  importImage: 'image.import',
+  listImageTasks: 'image.task.list',
+  getTask: 'task.get',
+  listTasks: 'task.list',
 } as const;
 export type MeshPatternName = keyof typeof MESH_PATTERNS;
 
@@ -55,10 +64,24 @@ export interface MeshErrorBody {
 export type ImagePatchOp =
   { op: 'add' | 'replace'; path: string; value: unknown } | { op: 'remove'; path: string };
 
+/** POST /v2/images/{id}/import's body. */
+export interface ImportRequest {
+  method: { name: 'glance-direct' | 'web-download' | 'copy-image' | (string & {}); uri?: string } & Record<
+    string,
+    unknown
+  >;
+  stores?: string[];
+  all_stores?: boolean;
+  all_stores_must_succeed?: boolean;
+}
+
+/** A list call's query: the HTTP route's query parameters, as an object or a query string. */
+export type MeshQuery = string | Record<string, string | number | boolean | Array<string | number>>;
+
 /** The fields each pattern reads besides the envelope. */
 export interface MeshRequests {
   getImage: { id: string };
-  listImages: { query?: string | Record<string, string | number | boolean | Array<string | number>> };
+  listImages: { query?: MeshQuery };
   createImage: { image: Record<string, unknown> };
   updateImage: { id: string; ops: ImagePatchOp[]; media_type?: string };
   deleteImage: { id: string };
@@ -66,6 +89,16 @@ export interface MeshRequests {
   removeTag: { id: string; tag: string };
   deactivateImage: { id: string };
   reactivateImage: { id: string };
+  listMembers: { image_id: string };
+  getMember: { image_id: string; member_id: string };
+  addMember: { image_id: string; member: string };
+  updateMember: { image_id: string; member_id: string; status: MemberStatus };
+  removeMember: { image_id: string; member_id: string };
+  /** `store` stands for the X-Image-Meta-Store header. */
+  importImage: { id: string; body: ImportRequest; store?: string };
+  listImageTasks: { id: string };
+  getTask: { id: string };
+  listTasks: { query?: MeshQuery };
 }
 
 /** An image as GET /v2/images/{id} shows it (additional properties are extra keys). */
@@ -103,6 +136,72 @@ export interface GlanceImageList {
   schema: string;
 }
 
+export type MemberStatus = 'pending' | 'accepted' | 'rejected';
+
+/** A membership as GET /v2/images/{id}/members/{member} shows it. */
+export interface GlanceMember {
+  image_id: string;
+  member_id: string;
+  status: MemberStatus;
+  created_at: string;
+  updated_at: string;
+  schema: string;
+}
+
+export interface GlanceMemberList {
+  members: GlanceMember[];
+  schema: string;
+}
+
+/** A task as GET /v2/tasks/{id} shows it. */
+export interface GlanceTask {
+  id: string;
+  type: string;
+  status: 'pending' | 'processing' | 'success' | 'failure';
+  owner: string | null;
+  input: Record<string, unknown> | null;
+  result: Record<string, unknown> | null;
+  message: string;
+  created_at: string;
+  updated_at: string;
+  expires_at?: string;
+  image_id?: string;
+  request_id?: string;
+  user_id?: string;
+  self: string;
+  schema: string;
+}
+
+/** GET /v2/tasks's body: entries without input, result and message. */
+export interface GlanceTaskList {
+  tasks: Array<Omit<GlanceTask, 'input' | 'result' | 'message' | 'image_id' | 'request_id' | 'user_id'>>;
+  first: string;
+  next?: string;
+  schema: string;
+}
+
+/** GET /v2/images/{id}/tasks's entry: the task's row, as Glance returns it. */
+export interface GlanceImageTask {
+  id: string;
+  type: string;
+  status: string;
+  owner: string | null;
+  image_id: string | null;
+  request_id: string | null;
+  user_id: string | null;
+  input: Record<string, unknown> | null;
+  result: Record<string, unknown> | null;
+  message: string;
+  expires_at: string | null;
+  created_at: string | null;
+  updated_at: string | null;
+  deleted_at: string | null;
+  deleted: boolean;
+  /** Glint's addition: bytes done so far by a task that reports progress. */
+  progress_bytes: number | null;
+  progress_total: number | null;
+}
+
 export interface MeshReplies {
   getImage: GlanceImage;
   listImages: GlanceImageList;
@@ -113,6 +212,15 @@ export interface MeshReplies {
   removeTag: null;
   deactivateImage: null;
   reactivateImage: null;
+  listMembers: GlanceMemberList;
+  getMember: GlanceMember;
+  addMember: GlanceMember;
+  updateMember: GlanceMember;
+  removeMember: null;
+  importImage: null;
+  listImageTasks: { tasks: GlanceImageTask[] };
+  getTask: GlanceTask;
+  listTasks: GlanceTaskList;
 }
 
 /** Glance's image notification payload (no locations, os_hidden or os_hash_*). */

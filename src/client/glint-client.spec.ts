@@ -28,6 +28,26 @@ describe('GlintClient', () => {
     });
   });
 
+  it('puts member, import and task fields where the listeners read them', async () => {
+    const { proxy, sent } = fakeProxy(() => of(null));
+    const client = new GlintClient(proxy, {});
+    await client.addMember('i', 'p2');
+    await client.updateMember('i', 'p2', 'accepted');
+    await client.removeMember('i', 'p2');
+    await client.importImage('i', { method: { name: 'web-download', uri: 'http://x/y' } }, 'fast');
+    await client.listTasks({ status: 'success', limit: 2 });
+    expect(sent).toEqual([
+      { pattern: 'glint.image.member.create', data: { image_id: 'i', member: 'p2' } },
+      { pattern: 'glint.image.member.update', data: { image_id: 'i', member_id: 'p2', status: 'accepted' } },
+      { pattern: 'glint.image.member.delete', data: { image_id: 'i', member_id: 'p2' } },
+      {
+        pattern: 'glint.image.import',
+        data: { id: 'i', body: { method: { name: 'web-download', uri: 'http://x/y' } }, store: 'fast' },
+      },
+      { pattern: 'glint.task.list', data: { query: { status: 'success', limit: 2 } } },
+    ]);
+  });
+
   it('rejects with a GlintError carrying Glance’s code', async () => {
     const { proxy } = fakeProxy(() => throwError(() => ({ code: 403, message: 'no' })));
     const err = await new GlintClient(proxy, {}).deleteImage('i').catch((e: unknown) => e);

@@ -5,7 +5,15 @@ import { MESH_PATTERNS } from './contract.js';
 import type {
   GlanceImage,
   GlanceImageList,
+  GlanceImageTask,
+  GlanceMember,
+  GlanceMemberList,
+  GlanceTask,
+  GlanceTaskList,
   ImagePatchOp,
+  ImportRequest,
+  MemberStatus,
+  MeshQuery,
   MeshErrorBody,
   MeshIdentity,
   MeshPatternName,
@@ -48,7 +56,7 @@ function toGlintError(err: unknown): Error {
   return err instanceof Error ? err : new GlintError(500, String(err));
 }
 
-/** Glance image operations over the mesh, each resolving to Glance's JSON. */
+/** Glance's image, member, import and task operations over the mesh, each resolving to Glance's JSON. */
 export class GlintClient {
   constructor(
     private readonly proxy: ClientProxy,
@@ -100,7 +108,7 @@ export class GlintClient {
   }
 
   /** `query` takes GET /v2/images's parameters (limit, marker, sort, filters). */
-  listImages(query: MeshRequests['listImages']['query'] = {}): Promise<GlanceImageList> {
+  listImages(query: MeshQuery = {}): Promise<GlanceImageList> {
     return this.call('listImages', { query });
   }
 
@@ -130,5 +138,48 @@ export class GlintClient {
 
   async reactivateImage(id: string): Promise<void> {
     await this.call('reactivateImage', { id });
+  }
+
+  /** All members for the owner; only its own membership for a member project. */
+  listMembers(imageId: string): Promise<GlanceMemberList> {
+    return this.call('listMembers', { image_id: imageId });
+  }
+
+  getMember(imageId: string, memberId: string): Promise<GlanceMember> {
+    return this.call('getMember', { image_id: imageId, member_id: memberId });
+  }
+
+  /** Shares a shared image with a project (status pending). */
+  addMember(imageId: string, memberId: string): Promise<GlanceMember> {
+    return this.call('addMember', { image_id: imageId, member: memberId });
+  }
+
+  /** The member project's answer to a share. */
+  updateMember(imageId: string, memberId: string, status: MemberStatus): Promise<GlanceMember> {
+    return this.call('updateMember', { image_id: imageId, member_id: memberId, status });
+  }
+
+  async removeMember(imageId: string, memberId: string): Promise<void> {
+    await this.call('removeMember', { image_id: imageId, member_id: memberId });
+  }
+
+  /** Starts an import task (resolves when it is queued); `store` is X-Image-Meta-Store. */
+  async importImage(id: string, body: ImportRequest, store?: string): Promise<void> {
+    await this.call('importImage', { id, body, ...(store !== undefined ? { store } : {}) });
+  }
+
+  /** The image's tasks (e.g. its imports), for anyone who can see the image. */
+  listImageTasks(id: string): Promise<{ tasks: GlanceImageTask[] }> {
+    return this.call('listImageTasks', { id });
+  }
+
+  /** GET /v2/tasks/{id}: admin only by default (tasks_api_access). */
+  getTask(id: string): Promise<GlanceTask> {
+    return this.call('getTask', { id });
+  }
+
+  /** GET /v2/tasks: admin only by default (tasks_api_access). */
+  listTasks(query: MeshQuery = {}): Promise<GlanceTaskList> {
+    return this.call('listTasks', { query });
   }
 }

@@ -4,6 +4,24 @@ import amqp from 'amqplib';
 import { Redis } from 'ioredis';
 import type { GlintEventPayloads, GlintEventType, GlintNotification } from './contract.js';
 
+/**
+ * oslo.messaging's v2 envelope holds the notification as a string, with the transport's
+ * `_unique_id` (for duplicate detection) added; the handlers get the notification alone.
+ */
+function unwrapOslo(raw: string): string {
+  try {
+    const envelope = JSON.parse(raw) as Record<string, unknown>;
+    if (typeof envelope['oslo.message'] !== 'string') return raw;
+    const { _unique_id: _id, ...notification } = JSON.parse(envelope['oslo.message']) as Record<
+      string,
+      unknown
+    >;
+    return JSON.stringify(notification);
+  } catch {
+    return raw;
+  }
+}
+
 export interface GlintEventsOptions {
   /** The broker of one of Glint's GLINT_NOTIFY sinks: nats://, amqp[s]:// or redis[s]://. */
   url: string;
@@ -59,8 +77,7 @@ export class GlintEvents {
         q.queue,
         (m) => {
           if (!m) return;
-          const envelope = JSON.parse(m.content.toString('utf8')) as Record<string, string>;
-          deliver(envelope['oslo.message'] ?? m.content.toString('utf8'));
+          deliver(unwrapOslo(m.content.toString('utf8')));
         },
         { noAck: true },
       );

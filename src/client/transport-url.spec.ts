@@ -5,7 +5,13 @@ describe('meshTransportOptions', () => {
   it('maps nats:// to Transport.NATS with a shared queue group', () => {
     expect(meshTransportOptions('nats://127.0.0.1:4222')).toEqual({
       transport: Transport.NATS,
-      options: { servers: ['nats://127.0.0.1:4222'], queue: 'glint', name: 'glint-mesh' },
+      options: {
+        servers: ['nats://127.0.0.1:4222'],
+        queue: 'glint',
+        name: 'glint-mesh',
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 1000,
+      },
     });
     expect(meshTransportOptions('nats://u:p@n:4223?queue=img').options).toMatchObject({
       servers: ['nats://n:4223'],
@@ -36,7 +42,7 @@ describe('meshTransportOptions', () => {
   it('maps redis:// to Transport.REDIS', () => {
     expect(meshTransportOptions('redis://127.0.0.1:6379')).toEqual({
       transport: Transport.REDIS,
-      options: { host: '127.0.0.1', port: 6379 },
+      options: { host: '127.0.0.1', port: 6379, retryAttempts: Number.MAX_SAFE_INTEGER, retryDelay: 1000 },
     });
     expect(meshTransportOptions('rediss://:pw@r/2').options).toEqual({
       host: 'r',
@@ -44,6 +50,8 @@ describe('meshTransportOptions', () => {
       db: 2,
       password: 'pw',
       tls: {},
+      retryAttempts: Number.MAX_SAFE_INTEGER,
+      retryDelay: 1000,
     });
   });
 

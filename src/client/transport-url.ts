@@ -13,6 +13,13 @@ function params(url: URL, allowed: string[]): URLSearchParams {
   return url.searchParams;
 }
 
+/**
+ * Brokers restart; a listener or client that stops reconnecting leaves the mesh dead until Glint
+ * restarts. The NATS client gives up after 10 attempts by default and Nest's Redis transport
+ * does not reconnect at all without retryAttempts, so both retry without end, once a second.
+ */
+const RECONNECT_MS = 1_000;
+
 function queueName(p: URLSearchParams): string {
   const queue = p.get('queue') ?? DEFAULT_MESH_QUEUE;
   if (!queue || /\s/.test(queue)) throw new Error(`queue "${queue}" is not a queue name`);
@@ -48,6 +55,8 @@ export function meshTransportOptions(raw: string): MeshTransportOptions {
           servers: [`nats://${url.host}`],
           queue: queueName(p),
           name: 'glint-mesh',
+          maxReconnectAttempts: -1,
+          reconnectTimeWait: RECONNECT_MS,
           ...(user && pass ? { user, pass } : user ? { token: user } : {}),
         },
       };
@@ -86,6 +95,8 @@ export function meshTransportOptions(raw: string): MeshTransportOptions {
           ...(user ? { username: user } : {}),
           ...(pass ? { password: pass } : {}),
           ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
+          retryAttempts: Number.MAX_SAFE_INTEGER,
+          retryDelay: RECONNECT_MS,
         },
       };
     }

@@ -114,4 +114,43 @@ describe('loadConfig', () => {
     const single = file('oidc.yaml', 'oidc:\n  issuer: https://idp.example\n  audience: glint\n');
     expect(loadConfig({ GLINT_AUTH: 'oidc', GLINT_CONFIG: single }).glance.oidc.audience).toEqual(['glint']);
   });
+
+  it('reads the import plugin options with Glance names, list and dict texts included', () => {
+    const d = loadConfig({});
+    expect(d.glance.image_import_opts.image_import_plugins).toEqual([]);
+    expect(d.glance.image_conversion.output_format).toBe('raw');
+    expect(d.glance.inject_metadata_properties).toEqual({ ignore_user_roles: ['admin'], inject: {} });
+    expect(d.qemuImg).toBe('qemu-img');
+    const yaml = file(
+      'plugins.yaml',
+      [
+        'image_import_opts: {image_import_plugins: [image_conversion, inject_image_metadata]}',
+        'image_conversion: {output_format: qcow2}',
+        "inject_metadata_properties: {ignore_user_roles: 'admin, member', inject: 'k1:v1, k2:v2'}",
+        '',
+      ].join('\n'),
+    );
+    const c = loadConfig({ GLINT_CONFIG: yaml, GLINT_QEMU_IMG: '/opt/qemu/bin/qemu-img' });
+    expect(c.glance.image_import_opts.image_import_plugins).toEqual([
+      'image_conversion',
+      'inject_image_metadata',
+    ]);
+    expect(c.glance.image_conversion.output_format).toBe('qcow2');
+    expect(c.glance.inject_metadata_properties).toEqual({
+      ignore_user_roles: ['admin', 'member'],
+      inject: { k1: 'v1', k2: 'v2' },
+    });
+    expect(c.qemuImg).toBe('/opt/qemu/bin/qemu-img');
+    const env = loadConfig({ GLINT_CONFIG: yaml, GLINT_IMPORT_PLUGINS: 'image_decompression,no_op' });
+    expect(env.glance.image_import_opts.image_import_plugins).toEqual(['image_decompression', 'no_op']);
+    expect(() => loadConfig({ GLINT_IMPORT_PLUGINS: 'image_shrinking' })).toThrow(
+      /GLINT_IMPORT_PLUGINS.*image_shrinking/,
+    );
+    expect(() =>
+      loadConfig({ GLINT_CONFIG: file('bad.yaml', 'image_conversion: {output_format: vhd}\n') }),
+    ).toThrow(/image_conversion\.output_format/);
+    expect(() =>
+      loadConfig({ GLINT_CONFIG: file('bad2.yaml', 'image_import_opts: {image_import_plugins: [zip]}\n') }),
+    ).toThrow(/image_import_opts\.image_import_plugins/);
+  });
 });

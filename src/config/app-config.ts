@@ -15,7 +15,7 @@ import {
 } from 'class-validator';
 import type { ValidationError } from 'class-validator';
 import { parse as parseYaml } from 'yaml';
-import { GlanceOptions } from './glance-options.js';
+import { GlanceOptions, IMPORT_PLUGINS } from './glance-options.js';
 import { parseNotifySinks, redactUrl } from './notify-sinks.js';
 import type { NotifySinkSpec } from './notify-sinks.js';
 import { missingAuthSettings } from './auth-options.js';
@@ -77,6 +77,10 @@ export class EnvironmentVariables {
   GLINT_MESH_PREFIX = 'glint';
   /** When set, every mesh message must carry this token. */
   @IsOptional() @IsString() GLINT_MESH_TOKEN?: string;
+  /** Overrides image_import_opts.image_import_plugins (comma list). */
+  @IsOptional() @IsString() GLINT_IMPORT_PLUGINS?: string;
+  /** The qemu-img the image_conversion plugin runs: a command name looked up in PATH, or a path. */
+  @IsString() GLINT_QEMU_IMG = 'qemu-img';
   /** all: one process with the database; registry: the database behind a transport; api: uses a registry. */
   @IsIn(PROCESS_ROLES) GLINT_ROLE: ProcessRole = 'all';
   /** GLINT_ROLE=api: where the registry answers (tcp://…, nats://…, amqp://…, redis://…). */
@@ -157,6 +161,8 @@ export interface AppConfig {
   /** GLINT_ROLE and how the API processes reach the registry (src/registry). */
   registry: RegistryConfig;
   glance: GlanceOptions;
+  /** The qemu-img binary of the image_conversion import plugin. */
+  qemuImg: string;
   /** The path of the structured settings file, when one was given. */
   configFile?: string;
 }
@@ -261,6 +267,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     throw new ConfigError(`GLINT_NOTIFY: ${(err as Error).message}`, { cause: err });
   }
   applyAuthOverrides(glance, vars);
+  if (vars.GLINT_IMPORT_PLUGINS !== undefined) {
+    const plugins = vars.GLINT_IMPORT_PLUGINS.split(',')
+      .map((p) => p.trim())
+      .filter(Boolean);
+    const unknown = plugins.filter((p) => !(IMPORT_PLUGINS as readonly string[]).includes(p));
+    if (unknown.length) {
+      throw new ConfigError(
+        `GLINT_IMPORT_PLUGINS: unknown plugin(s) ${unknown.join(', ')} (known: ${IMPORT_PLUGINS.join(', ')})`,
+      );
+    }
+    glance.image_import_opts.image_import_plugins = plugins;
+  }
   const missing = missingAuthSettings(vars.GLINT_AUTH, glance.keystone_authtoken, glance.oidc);
   if (missing.length) throw new ConfigError(`GLINT_AUTH=${vars.GLINT_AUTH} needs ${missing.join('; ')}`);
 
@@ -301,6 +319,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     mesh: { listeners, prefix: vars.GLINT_MESH_PREFIX, token: vars.GLINT_MESH_TOKEN },
     registry: registryConfig(vars),
     glance,
+    qemuImg: vars.GLINT_QEMU_IMG,
     configFile,
   };
   assertSafeAuth(config);

@@ -1,4 +1,4 @@
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import {
   IsArray,
   IsBoolean,
@@ -84,6 +84,67 @@ export class ImportFilteringOptions {
   @IsArray() @IsInt({ each: true }) disallowed_ports: number[] = [];
 }
 
+export const IMPORT_PLUGINS = [
+  'image_decompression',
+  'image_conversion',
+  'inject_image_metadata',
+  'no_op',
+] as const;
+export const CONVERSION_OUTPUT_FORMATS = ['qcow2', 'raw', 'vmdk'] as const;
+
+export class ImageImportOptions {
+  /** Run in this order on staged data, before it goes to the target stores (not for copy-image). */
+  @Transform(listOpt)
+  @IsArray()
+  @IsIn(IMPORT_PLUGINS, { each: true })
+  image_import_plugins: string[] = [];
+}
+
+export class ImageConversionOptions {
+  @IsIn(CONVERSION_OUTPUT_FORMATS) output_format = 'raw';
+}
+
+/** oslo.config's ListOpt text form ("admin,member") as well as a YAML list. */
+function listOpt({ value }: { value: unknown }): unknown {
+  return typeof value === 'string'
+    ? value
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean)
+    : value;
+}
+
+/** oslo.config's DictOpt text form ("k1:v1,k2:v2") as well as a YAML mapping; values as strings. */
+function dictOpt({ value }: { value: unknown }): unknown {
+  if (typeof value === 'string') {
+    const out: Record<string, string> = {};
+    for (const pair of value.split(',')) {
+      if (!pair.trim()) continue;
+      const at = pair.indexOf(':');
+      if (at < 0) return value;
+      out[pair.slice(0, at).trim()] = pair.slice(at + 1).trim();
+    }
+    return out;
+  }
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, String(v)]));
+  }
+  return value;
+}
+
+export class InjectMetadataPropertiesOptions {
+  /** Callers with any of these roles get no injected properties. */
+  @Transform(listOpt)
+  @IsArray()
+  @IsString({ each: true })
+  ignore_user_roles: string[] = ['admin'];
+
+  /** Properties set on every image imported by other callers. */
+  @Transform(dictOpt)
+  @IsObject()
+  inject: Record<string, string> = {};
+}
+
 export class GlanceOptions {
   @IsInt() @Min(0) limit_param_default = 25;
   @IsInt() @Min(1) api_limit_max = 1000;
@@ -129,6 +190,11 @@ export class GlanceOptions {
   @ValidateNested() @Type(() => TaskOptions) task = new TaskOptions();
   @ValidateNested() @Type(() => OsloPolicyOptions) oslo_policy = new OsloPolicyOptions();
   @ValidateNested() @Type(() => ImportFilteringOptions) import_filtering_opts = new ImportFilteringOptions();
+  @ValidateNested() @Type(() => ImageImportOptions) image_import_opts = new ImageImportOptions();
+  @ValidateNested() @Type(() => ImageConversionOptions) image_conversion = new ImageConversionOptions();
+  @ValidateNested()
+  @Type(() => InjectMetadataPropertiesOptions)
+  inject_metadata_properties = new InjectMetadataPropertiesOptions();
   /** GLINT_AUTH=keystone: keystonemiddleware's [keystone_authtoken] options. */
   @ValidateNested() @Type(() => KeystoneAuthtokenOptions) keystone_authtoken = new KeystoneAuthtokenOptions();
   /** GLINT_AUTH=oidc: the issuer and claim mapping of bearer JWTs. */

@@ -3,12 +3,13 @@ import { ImagesModule } from '../images/images.module.js';
 import { StoresModule } from '../stores/stores.module.js';
 import { ImageDataController } from './image-data.controller.js';
 import { ImageDataService } from './image-data.service.js';
+import { LegacyLocationsService } from './legacy-locations.service.js';
 
 /** Image bytes: upload, download, staging and removal, between ImagesService and the stores. */
 @Module({
   imports: [ImagesModule, StoresModule],
   controllers: [ImageDataController],
-  providers: [ImageDataService],
+  providers: [ImageDataService, LegacyLocationsService],
   exports: [ImageDataService],
 })
 export class ImageDataModule {}

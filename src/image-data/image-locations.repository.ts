@@ -34,6 +34,8 @@ export abstract class ImageLocationsRepository {
   /** Every location of an image whatever its state (image delete removes them all). */
   abstract listAll(imageId: string): Promise<StoredLocation[]>;
   abstract add(imageId: string, location: ImageLocation, status?: LocationStatus): Promise<void>;
+  /** Makes `locations`, in this order, the image's active locations (staged and others stay); one transaction. */
+  abstract setActive(imageId: string, locations: ImageLocation[]): Promise<void>;
   abstract remove(id: string): Promise<void>;
   abstract setStatus(id: string, status: LocationStatus): Promise<void>;
   /** Locations the scrubber may remove: their image is deleted and the data was kept for it. */
@@ -73,6 +75,22 @@ export class SqlImageLocationsRepository extends ImageLocationsRepository {
               coalesce((SELECT max(position) + 1 FROM image_locations WHERE image_id = $1::uuid), 0)`,
       [imageId, location.url, JSON.stringify(location.metadata), status],
     );
+  }
+
+  /** Makes `locations`, in this order, the image's active locations (staged and others stay). */
+  async setActive(imageId: string, locations: ImageLocation[]): Promise<void> {
+    await this.dataSource.transaction(async (em) => {
+      await em.query(`DELETE FROM image_locations WHERE image_id = $1::uuid AND status = 'active'`, [
+        imageId,
+      ]);
+      for (const [position, l] of locations.entries()) {
+        await em.query(
+          `INSERT INTO image_locations (image_id, url, metadata, status, position)
+           VALUES ($1::uuid, $2::text, $3::jsonb, 'active', $4::int)`,
+          [imageId, l.url, JSON.stringify(l.metadata), position],
+        );
+      }
+    });
   }
 
   async remove(id: string): Promise<void> {

@@ -27,6 +27,15 @@ export interface ImageRecord {
   /** Stores holding the data (comma list, location order), known in multi-store mode only. */
   stores?: string | null;
   /**
+   * Active locations in order; loaded only when show_multiple_locations or show_image_direct_url
+   * is on, and emptied for callers who may not see them.
+   */
+  locations?: Array<{ url: string; metadata: Record<string, unknown> }>;
+  /** Set by ImagesService when show_multiple_locations is on: the view lists the locations. */
+  showLocations?: boolean;
+  /** Set by ImagesService when show_image_direct_url is on and there is a location. */
+  directUrl?: string;
+  /**
    * The caller's project is a (non-owner) member of this image, whatever the member status;
    * only set when the record was loaded for a caller and membership is known.
    */
@@ -71,6 +80,9 @@ export function imageView(image: ImageRecord): Record<string, unknown> {
     file: `/v2/images/${image.id}/file`,
     schema: '/v2/schemas/image',
   });
+  if (image.showLocations)
+    view.locations = (image.locations ?? []).map((l) => ({ url: l.url, metadata: l.metadata }));
+  if (image.directUrl) view.direct_url = image.directUrl;
   if (image.stores) view.stores = image.stores;
   return view;
 }

@@ -26,6 +26,9 @@ export interface ImageDataFields {
   checksum?: string | null;
   osHashAlgo?: string | null;
   osHashValue?: string | null;
+  /** Changed by the import flow's image_conversion plugin. */
+  diskFormat?: string | null;
+  containerFormat?: string | null;
 }
 
 /** What PATCH may change on the row itself. */
@@ -50,6 +53,10 @@ const AGGREGATES = `(SELECT coalesce(json_object_agg(p.name, p.value), '{}'::jso
      FROM image_tags t WHERE t.image_id = i.id) AS tags,
   (SELECT string_agg(l.metadata->>'store', ',' ORDER BY l.position, l.id)
      FROM image_locations l WHERE l.image_id = i.id AND l.status = 'active') AS stores`;
+/** The active locations, for the operator options that show them (show_multiple_locations...). */
+const LOCATIONS = `(SELECT coalesce(json_agg(json_build_object('url', l.url, 'metadata', l.metadata)
+       ORDER BY l.position, l.id), '[]'::json)
+     FROM image_locations l WHERE l.image_id = i.id AND l.status = 'active') AS locations`;
 
 /** Sort expressions; nullable keys sort as the smallest value so that keyset pages stay exact. */
 const SORT_SQL: Record<SortKey, string> = {
@@ -106,6 +113,7 @@ interface ImageRow {
   properties?: Record<string, string | null> | string;
   tags?: string[] | string;
   stores?: string | null;
+  locations?: Array<{ url: string; metadata: Record<string, unknown> }> | string;
   caller_is_member?: boolean;
 }
 
@@ -144,6 +152,7 @@ function toRecord(row: ImageRow): ImageRecord {
     tags: asJson(row.tags, []),
     stores: row.stores ?? null,
   };
+  if (row.locations !== undefined) record.locations = asJson(row.locations, []);
   if (row.caller_is_member !== undefined && row.caller_is_member !== null) {
     record.callerIsMember = row.caller_is_member;
   }
@@ -167,6 +176,8 @@ class Params {
 export abstract class ImagesRepository {
   /** Lets the Members feature add "shared with the caller" to visibility (one EXISTS clause). */
   abstract useMembership(clause: MembershipClause): void;
+  /** Reads also load each image's locations (only when the API shows them: they cost a subquery). */
+  abstract loadLocations(): void;
   /** A live (not deleted) image, with whether `memberOf` is one of its members when known. */
   abstract findById(id: string, memberOf?: string | null): Promise<ImageRecord | null>;
   abstract idTaken(id: string): Promise<boolean>;
@@ -204,9 +215,14 @@ export abstract class ImagesRepository {
 @Injectable()
 export class SqlImagesRepository extends ImagesRepository {
   private membership: MembershipClause | null = null;
+  private aggregates = AGGREGATES;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
     super();
+  }
+
+  loadLocations(): void {
+    this.aggregates = `${AGGREGATES},\n  ${LOCATIONS}`;
   }
 
   useMembership(clause: MembershipClause): void {
@@ -236,7 +252,7 @@ export class SqlImagesRepository extends ImagesRepository {
       member = `, ${this.membership('i.id', params.add(memberOf, '::varchar'), null)} AS caller_is_member`;
     }
     const rows = await this.run<ImageRow>(
-      `SELECT ${COLUMNS}, ${AGGREGATES}${member} FROM images i WHERE i.id = ${idParam} AND i.deleted = false`,
+      `SELECT ${COLUMNS}, ${this.aggregates}${member} FROM images i WHERE i.id = ${idParam} AND i.deleted = false`,
       params.values,
       em,
     );
@@ -397,6 +413,8 @@ export class SqlImagesRepository extends ImagesRepository {
       ['checksum', 'checksum', '::varchar'],
       ['osHashAlgo', 'os_hash_algo', '::varchar'],
       ['osHashValue', 'os_hash_value', '::varchar'],
+      ['diskFormat', 'disk_format', '::varchar'],
+      ['containerFormat', 'container_format', '::varchar'],
     ];
     const effective: ImageDataFields =
       to === 'queued' ? { size: null, virtualSize: null, ...fields } : fields;
@@ -491,7 +509,7 @@ export class SqlImagesRepository extends ImagesRepository {
     const rows =
       branches.length === 1 ? select(branches[0]) : branches.map((b) => `(${select(b)})`).join(' UNION ALL ');
     const page = branches.length === 1 ? rows : `SELECT * FROM (${rows}) i ORDER BY ${order} LIMIT ${limit}`;
-    const sql = `WITH page AS (${page}) SELECT i.*, ${AGGREGATES} FROM page i ORDER BY ${order}`;
+    const sql = `WITH page AS (${page}) SELECT i.*, ${this.aggregates} FROM page i ORDER BY ${order}`;
     const result = await this.run<ImageRow>(sql, params.values);
     return result.map(toRecord);
   }

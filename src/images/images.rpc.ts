@@ -1,24 +1,10 @@
 import { MESH_PATTERNS } from '../client/contract.js';
-import { field, rpc } from '../mesh/rpc-table.js';
-import type { RpcMessage, RpcTable } from '../mesh/rpc-table.js';
-import { InvalidError } from '../common/errors/domain-errors.js';
+import { field, queryString, rpc } from '../mesh/rpc-table.js';
+import type { RpcTable } from '../mesh/rpc-table.js';
 import { imageView } from './image-record.js';
 import { ImagesService } from './images.service.js';
 import { PATCH_V21, parsePatch } from './json-patch.js';
 import { listLinks, parseListQuery } from './list-query.js';
-
-/** The list query as GET /v2/images's query string, from a string or a plain object. */
-function queryString(message: RpcMessage): string {
-  const query = message.query;
-  if (query === undefined || query === null) return '';
-  if (typeof query === 'string') return query.replace(/^\?/, '');
-  if (typeof query !== 'object' || Array.isArray(query)) throw new InvalidError('query must be an object');
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) {
-    for (const v of Array.isArray(value) ? value : [value]) params.append(key, String(v));
-  }
-  return params.toString();
-}
 
 /** The image patterns: each the same ImagesService call as its HTTP route. */
 export const IMAGES_RPC: RpcTable = {

@@ -25,6 +25,7 @@ import type { ImageDataFields, MembershipClause } from './images.repository.js';
 import { isUuid } from './list-query.js';
 import type { ListQuery } from './list-query.js';
 import type { PatchOp } from './json-patch.js';
+import type { LocationsDraft, LocationsDraftFactory } from './locations-draft.js';
 
 /** Keys a client may never write: shown by the server only. */
 const READ_ONLY_LINKS = ['direct_url', 'self', 'file', 'schema', 'stores'];
@@ -127,6 +128,7 @@ function countProperties(properties: Record<string, string | null>): number {
 @Injectable()
 export class ImagesService {
   private readonly deleteHooks: ImageDeleteHook[] = [];
+  private locationsDraft?: LocationsDraftFactory;
 
   constructor(
     private readonly repo: ImagesRepository,
@@ -134,7 +136,9 @@ export class ImagesService {
     private readonly notifier: Notifier,
     readonly schemas: ImageSchemaRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    if (config.glance.show_multiple_locations || config.glance.show_image_direct_url) repo.loadLocations();
+  }
 
   // ---- extension points for other features -------------------------------------------------
 
@@ -146,6 +150,11 @@ export class ImagesService {
   /** Stores/data: work to do before an image is marked deleted (remove data, staging files). */
   registerDeleteHook(hook: ImageDeleteHook): void {
     this.deleteHooks.push(hook);
+  }
+
+  /** Image data: the legacy PATCH /locations operations (used with show_multiple_locations). */
+  registerLocationsDraft(factory: LocationsDraftFactory): void {
+    this.locationsDraft = factory;
   }
 
   // ---- lookups and authorization -----------------------------------------------------------
@@ -408,11 +417,28 @@ export class ImagesService {
     };
     if (!(await this.repo.insert(image))) throw new DuplicateError(`Image ID ${image.id} already exists!`);
     this.notifier.notify('image.create', imagePayload(image));
-    return image;
+    return this.present(ctx, { ...image, locations: [] });
   }
 
   async show(ctx: RequestContext, id: string): Promise<ImageRecord> {
-    return this.getVisible(ctx, id);
+    return this.present(ctx, await this.getVisible(ctx, id));
+  }
+
+  /**
+   * The image as the API shows it to this caller: with `locations` (show_multiple_locations) and
+   * `direct_url` (show_image_direct_url, the first location) when the operator turned them on.
+   * As in Glance, a deactivated image's locations are hidden from non-admins.
+   */
+  private present(ctx: RequestContext, image: ImageRecord): ImageRecord {
+    const { show_multiple_locations: showAll, show_image_direct_url: showDirect } = this.config.glance;
+    if (!showAll && !showDirect) return image;
+    const locations = image.status === 'deactivated' && !ctx.isAdmin ? [] : (image.locations ?? []);
+    return {
+      ...image,
+      locations,
+      showLocations: showAll,
+      directUrl: showDirect && locations.length ? locations[0].url : undefined,
+    };
   }
 
   /** One page of the list; `next` is the marker for the following page when this one is full. */
@@ -428,7 +454,9 @@ export class ImagesService {
     }
     const rows = await this.repo.list({ projectId: ctx.projectId, isAdmin: ctx.isAdmin }, query);
     // As Glance, each row is re-checked with get_image; the page may come out shorter.
-    const images = rows.filter((image) => this.policy.check(ctx, 'get_image', this.policyTarget(ctx, image)));
+    const images = rows
+      .filter((image) => this.policy.check(ctx, 'get_image', this.policyTarget(ctx, image)))
+      .map((image) => this.present(ctx, image));
     const next = rows.length === query.limit && rows.length > 0 ? rows[rows.length - 1].id : undefined;
     return { images, next };
   }
@@ -436,13 +464,20 @@ export class ImagesService {
   async update(ctx: RequestContext, id: string, ops: PatchOp[]): Promise<ImageRecord> {
     for (const op of ops) this.checkPatchPath(op);
     const image = await this.getVisible(ctx, id);
-    if (!ops.length) return image;
+    if (!ops.length) return this.present(ctx, image);
     this.authorize(ctx, image, 'modify_image');
 
     const next: ImageRecord = { ...image, properties: { ...image.properties }, tags: [...image.tags] };
     let tagsChanged = false;
+    let locations: LocationsDraft | undefined;
     for (const op of ops) {
       const key = op.path[0];
+      if (key === 'locations') {
+        if (!this.locationsDraft) throw new ForbiddenError('Locations are not available at this site.');
+        locations ??= await this.locationsDraft(image);
+        await locations.apply(ctx, next, op);
+        continue;
+      }
       if (op.op !== 'remove') {
         const error = this.schemas.imageError({ [key]: op.value });
         if (error) throw new InvalidError(error);
@@ -487,9 +522,24 @@ export class ImagesService {
       tagsChanged ? next.tags : null,
     );
     if (!saved) throw new NotFoundError(`No image found with ID ${image.id}`);
+    if (locations) {
+      await locations.commit();
+      if (next.status !== image.status) {
+        const fields: ImageDataFields = {
+          size: next.size,
+          checksum: next.checksum,
+          osHashAlgo: next.osHashAlgo,
+          osHashValue: next.osHashValue,
+        };
+        if (!(await this.repo.compareAndSetStatus(image.id, image.status, next.status, fields)))
+          throw new ConflictError(
+            `Image status transition from ${image.status} to ${next.status} is not allowed`,
+          );
+      }
+    }
     const result = await this.reload(image.id);
     this.notifyUpdated(result);
-    return result;
+    return this.present(ctx, result);
   }
 
   /** Read-only, reserved and depth rules of a PATCH path: checked before the image is loaded. */
@@ -498,13 +548,22 @@ export class ImagesService {
     if (READ_ONLY_PATCH.has(key)) throw new ForbiddenError(`Attribute '${key}' is read-only.`);
     if (isReserved(key)) throw new ForbiddenError(`Attribute '${key}' is reserved.`);
     if (key === 'locations') {
+      // add and remove name a position (/locations/N), replace the whole list.
+      if (op.path.length !== (op.op === 'replace' ? 1 : 2))
+        throw new InvalidError(`Invalid JSON pointer for this resource: '/${op.path.join('/')}'`);
+      if (op.op !== 'remove') {
+        const error = this.schemas.imageError({ locations: op.op === 'add' ? [op.value] : op.value });
+        if (error) throw new InvalidError(error);
+      }
       if (op.op === 'replace' && Array.isArray(op.value) && op.value.length === 0) {
         throw new AttributeForbiddenError('Cannot set locations to empty list.');
       }
-      // Location operations belong to the stores feature; until it exists none is possible.
-      throw new ForbiddenError(
-        `It's not allowed to ${op.op === 'remove' ? 'remove' : op.op === 'add' ? 'add' : 'replace'} locations if locations are invisible.`,
-      );
+      if (!this.config.glance.show_multiple_locations) {
+        throw new ForbiddenError(
+          `It's not allowed to ${op.op === 'remove' ? 'remove' : op.op === 'add' ? 'add' : 'update'} locations if locations are invisible.`,
+        );
+      }
+      return;
     }
     if (op.path.length !== 1) {
       const pointer = '/' + op.path.map((p) => p.replace(/~/g, '~0').replace(/\//g, '~1')).join('/');

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { OnModuleInit } from '@nestjs/common';
+import { fileURLToPath } from 'node:url';
 import { Readable, Transform } from 'node:stream';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -9,17 +10,20 @@ import { imagePayload } from '../images/image-record.js';
 import type { ImageRecord } from '../images/image-record.js';
 import type { ImageStatus } from '../images/image.entity.js';
 import { ImageLocationsRepository } from '../image-data/image-locations.repository.js';
+import { parseStorageQuota } from '../image-data/storage-quota.js';
 
 import { StoreRegistry } from '../stores/store-registry.js';
 import type { ImageLocation, Store } from '../stores/store-registry.js';
-import { imageDataOptions } from '../stores/image-data.pipeline.js';
+import { HashMismatchError, imageDataOptions } from '../stores/image-data.pipeline.js';
 import type { StoredImageData } from '../stores/image-data.pipeline.js';
 import { TaskHandlerRegistry } from '../tasks/executor/task-handler.registry.js';
 import { TaskFailedError } from '../tasks/executor/task-handler.js';
 import type { TaskRunContext } from '../tasks/executor/task-handler.js';
 import { passesImportFilter } from '../tasks/import-uri-filter.js';
 import { FAILED_IMPORT, IMPORT_LOCK, IMPORT_TASK_TYPE, IMPORTING_TO, storeList } from './import.service.js';
-import type { ImportInput } from './import.service.js';
+import type { ImportInput, SourceValidation } from './import.service.js';
+import { ImportPlugins } from './plugins/import-plugins.js';
+import type { PluginUndo } from './plugins/import-plugins.js';
 
 const MiB = 1024 * 1024;
 const MAX_REDIRECTS = 10;
@@ -36,6 +40,7 @@ function message(err: unknown): string {
 @Injectable()
 export class ImportTaskHandler implements OnModuleInit {
   private readonly logger = new Logger('Import');
+  private readonly storageQuota: number | undefined;
 
   constructor(
     private readonly registry: TaskHandlerRegistry,
@@ -43,8 +48,11 @@ export class ImportTaskHandler implements OnModuleInit {
     private readonly stores: StoreRegistry,
     private readonly locations: ImageLocationsRepository,
     private readonly notifier: Notifier,
+    private readonly plugins: ImportPlugins,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.storageQuota = parseStorageQuota(config.glance.user_storage_quota);
+  }
 
   onModuleInit(): void {
     // A handler registered before start (a test harness's stand-in) takes precedence.
@@ -98,6 +106,7 @@ export class ImportTaskHandler implements OnModuleInit {
     let status: ImageStatus = image.status;
     const written: StoredImageData[] = [];
     let downloaded: StoredImageData | undefined;
+    const undo: PluginUndo = { properties: {} };
     try {
       if (!copy) {
         const from: ImageStatus = method === 'glance-direct' ? 'uploading' : 'queued';
@@ -114,13 +123,19 @@ export class ImportTaskHandler implements OnModuleInit {
         if (!staged.length) throw new TaskFailedError(`Image ${imageId} has no staged data`);
         source = staged[0];
       } else if (method === 'web-download') {
-        downloaded = await this.download(ctx, image, req.method.uri ?? '');
+        downloaded = await this.download(ctx, image, req.method.uri ?? '', req.method.validation_data);
         source = { url: downloaded.location, metadata: downloaded.metadata };
       } else {
         const active = await this.locations.list(imageId);
         const ordered = this.stores.readOrder(active, [this.stores.defaultStore.id]);
         if (!ordered.length) throw new TaskFailedError(`Image ${imageId} has no data to copy`);
         source = ordered[0];
+      }
+      if (!copy && this.plugins.enabled.length) {
+        image = await this.plugins.run(
+          { image, path: this.stagedPath(source), roles: ctx.task.roles, signal: ctx.signal },
+          undo,
+        );
       }
 
       let succeeded = 0;
@@ -138,6 +153,7 @@ export class ImportTaskHandler implements OnModuleInit {
               ...(copy ? { checksum: image.checksum, os_hash_value: image.osHashValue } : {}),
               os_hash_algo: copy ? image.osHashAlgo : null,
             }),
+            storageQuotaRemaining: await this.quotaRemaining(image.owner),
             signal: ctx.signal,
           });
         } catch (err) {
@@ -175,10 +191,23 @@ export class ImportTaskHandler implements OnModuleInit {
       await this.releaseLock(imageId, ctx.task.id);
       return { image_id: imageId };
     } catch (err) {
-      await this.revert(imageId, ctx.task.id, copy, status, written, downloaded, targetIds);
+      await this.revert(imageId, ctx.task.id, copy, status, written, downloaded, targetIds, undo);
       if (err instanceof TaskFailedError) throw err;
       throw new TaskFailedError(message(err));
     }
+  }
+
+  /** Bytes left under user_storage_quota for the owner, as for an upload (undefined: no quota). */
+  private async quotaRemaining(owner: string | null): Promise<number | undefined> {
+    if (this.storageQuota === undefined) return undefined;
+    return this.storageQuota - (await this.locations.projectUsage(owner));
+  }
+
+  /** The staged data as a local file: plugins work on the staging store's file in place. */
+  private stagedPath(source: ImageLocation): string {
+    if (this.stores.storeOf(source) !== this.stores.staging || !source.url.startsWith('file:'))
+      throw new TaskFailedError('Import plugins need the staged data in the staging store');
+    return fileURLToPath(source.url);
   }
 
   /** Counts bytes on their way to the store and reports them ("Copied <n> MiB"). */
@@ -197,8 +226,17 @@ export class ImportTaskHandler implements OnModuleInit {
     return stream.pipe(meter);
   }
 
-  /** web-download: the URI's data into the staging store, every redirect checked by the filter. */
-  private async download(ctx: TaskRunContext, image: ImageRecord, uri: string): Promise<StoredImageData> {
+  /**
+   * web-download: the URI's data into the staging store, every redirect checked by the filter.
+   * With validation_data the source's hashes are computed on that same pass, and data that does
+   * not match them never leaves staging (the pipeline deletes it).
+   */
+  private async download(
+    ctx: TaskRunContext,
+    image: ImageRecord,
+    uri: string,
+    validation?: SourceValidation,
+  ): Promise<StoredImageData> {
     const opts = this.config.glance.import_filtering_opts;
     let url = uri;
     let res: Response | undefined;
@@ -220,23 +258,35 @@ export class ImportTaskHandler implements OnModuleInit {
       throw new TaskFailedError(`Failed to download ${uri}: HTTP ${res.status}`);
     }
     const length = res.headers.get('content-length');
-    const stored = await this.stores.storeImageData(
-      this.metered(
-        ctx,
-        Readable.fromWeb(res.body as import('node:stream/web').ReadableStream),
-        length ? Number(length) : null,
-      ),
-      this.stores.staging,
-      {
-        ...imageDataOptions(
-          this.config.glance,
-          { id: image.id, disk_format: null, container_format: null },
-          false,
-        ),
-        expectedSize: length ? Number(length) : undefined,
-        signal: ctx.signal,
-      },
+    const base = imageDataOptions(
+      this.config.glance,
+      { id: image.id, disk_format: null, container_format: null },
+      false,
     );
+    const check = validation
+      ? {
+          hashAlgo: validation.os_hash_algo ?? base.hashAlgo,
+          expect: {
+            checksum: validation.checksum?.toLowerCase(),
+            osHashValue: validation.os_hash_value?.toLowerCase(),
+          },
+        }
+      : {};
+    const stored = await this.stores
+      .storeImageData(
+        this.metered(
+          ctx,
+          Readable.fromWeb(res.body as import('node:stream/web').ReadableStream),
+          length ? Number(length) : null,
+        ),
+        this.stores.staging,
+        { ...base, ...check, expectedSize: length ? Number(length) : undefined, signal: ctx.signal },
+      )
+      .catch((err: unknown) => {
+        if (err instanceof HashMismatchError)
+          throw new TaskFailedError(`Downloaded data does not match validation_data: ${err.message}`);
+        throw err;
+      });
     await this.locations.add(image.id, { url: stored.location, metadata: stored.metadata }, 'staged');
     return stored;
   }
@@ -267,6 +317,7 @@ export class ImportTaskHandler implements OnModuleInit {
     written: StoredImageData[],
     downloaded: StoredImageData | undefined,
     targetIds: string[],
+    undo: PluginUndo,
   ): Promise<void> {
     try {
       const urls = new Set(written.map((w) => w.location));
@@ -280,12 +331,22 @@ export class ImportTaskHandler implements OnModuleInit {
       const importing = storeList(image, IMPORTING_TO).filter((s) => !targetIds.includes(s));
       const failed = storeList(image, FAILED_IMPORT);
       for (const s of targetIds) if (!failed.includes(s)) failed.push(s);
-      await this.images.setProperties(imageId, {
-        [IMPORTING_TO]: importing.join(','),
-        [FAILED_IMPORT]: failed.join(','),
-      });
+      // Properties the plugins injected go back to what they were.
+      const restore: Record<string, string> = {};
+      const drop: string[] = [];
+      for (const [key, value] of Object.entries(undo.properties)) {
+        if (value === null) drop.push(key);
+        else restore[key] = value;
+      }
+      await this.images.setProperties(
+        imageId,
+        { ...restore, [IMPORTING_TO]: importing.join(','), [FAILED_IMPORT]: failed.join(',') },
+        drop,
+      );
+      const formats =
+        'diskFormat' in undo ? { diskFormat: undo.diskFormat, containerFormat: undo.containerFormat } : {};
       if (!copy && (status === 'importing' || status === 'active'))
-        await this.images.transitionStatus(imageId, 'importing', 'queued').catch(() => undefined);
+        await this.images.transitionStatus(imageId, 'importing', 'queued', formats).catch(() => undefined);
       await this.releaseLock(imageId, taskId);
     } catch (err) {
       this.logger.error(`could not revert the import of image ${imageId}: ${message(err)}`);

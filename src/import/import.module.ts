@@ -6,11 +6,12 @@ import { TasksModule } from '../tasks/tasks.module.js';
 import { ImportController } from './import.controller.js';
 import { ImportService } from './import.service.js';
 import { ImportTaskHandler } from './import-task.handler.js';
+import { ImportPlugins } from './plugins/import-plugins.js';
 
 /** Interoperable image import: POST /v2/images/{id}/import and the api_image_import task. */
 @Module({
   imports: [ImagesModule, ImageDataModule, StoresModule, TasksModule],
   controllers: [ImportController],
-  providers: [ImportService, ImportTaskHandler],
+  providers: [ImportService, ImportTaskHandler, ImportPlugins],
 })
 export class ImportModule {}

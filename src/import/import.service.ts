@@ -10,7 +10,7 @@ import { ImageLocationsRepository } from '../image-data/image-locations.reposito
 import { StoreRegistry } from '../stores/store-registry.js';
 import { TasksService } from '../tasks/tasks.service.js';
 import { passesImportFilter } from '../tasks/import-uri-filter.js';
-import { pyStr } from '../common/python-repr.js';
+import { pyRepr, pyStr } from '../common/python-repr.js';
 
 export const IMPORT_LOCK = 'os_glance_import_task';
 export const IMPORTING_TO = 'os_glance_importing_to_stores';
@@ -25,13 +25,73 @@ export interface ImportInput {
 }
 
 export interface ImportRequest {
-  method: { name: string; uri?: string } & Record<string, unknown>;
+  method: { name: string; uri?: string; validation_data?: SourceValidation } & Record<string, unknown>;
   stores?: string[];
   all_stores?: boolean;
   all_stores_must_succeed?: boolean;
 }
 
+/**
+ * web-download's optional source check (beyond Glance 25): what the downloaded bytes must hash to.
+ * Shaped like the validation_data of a location.
+ */
+export interface SourceValidation {
+  checksum?: string;
+  os_hash_algo?: string;
+  os_hash_value?: string;
+}
+
 const MINUTE = 60_000;
+const HASH_BYTES: Record<string, number> = { md5: 16, sha1: 20, sha256: 32, sha512: 64 };
+const VALIDATION_KEYS = ['checksum', 'os_hash_algo', 'os_hash_value'];
+
+/** The hex value's byte count, or undefined when it is not hex. */
+function hexBytes(value: string): number | undefined {
+  return /^(?:[0-9a-fA-F]{2})*$/.test(value) ? value.length / 2 : undefined;
+}
+
+/**
+ * Checks web-download's validation_data with the texts Glance uses for a location's
+ * validation_data, answered as 400s because here they are a malformed request body.
+ */
+export function validateSourceValidation(data: unknown): SourceValidation {
+  if (!isObject(data)) throw new InvalidError(`${pyRepr(data)} is not of type 'object'`);
+  const extra = Object.keys(data).filter((k) => !VALIDATION_KEYS.includes(k));
+  if (extra.length)
+    throw new InvalidError(
+      `Additional properties are not allowed (${extra.map((k) => pyRepr(k)).join(', ')} ${extra.length > 1 ? 'were' : 'was'} unexpected)`,
+    );
+  for (const key of VALIDATION_KEYS)
+    if (key in data && typeof data[key] !== 'string')
+      throw new InvalidError(`${pyRepr(data[key])} is not of type 'string'`);
+  const { checksum, os_hash_algo: algo, os_hash_value: value } = data as SourceValidation;
+  if (algo !== undefined && value === undefined)
+    throw new InvalidError("'os_hash_value' is a required property");
+  if (value !== undefined && algo === undefined)
+    throw new InvalidError("'os_hash_algo' is a required property");
+  if (checksum === undefined && algo === undefined)
+    throw new InvalidError("'os_hash_algo' is a required property");
+  if (checksum !== undefined) {
+    const bytes = hexBytes(checksum);
+    if (bytes === undefined)
+      throw new InvalidError(`checksum (${checksum}) is not a valid hexadecimal value`);
+    if (bytes !== 16)
+      throw new InvalidError(`checksum (${checksum}) is not the correct size for md5 (should be 16 bytes)`);
+  }
+  if (algo !== undefined && value !== undefined) {
+    const want = HASH_BYTES[algo];
+    if (want === undefined)
+      throw new InvalidError(`${pyRepr(algo)} is not one of ['sha1', 'sha256', 'sha512', 'md5']`);
+    const bytes = hexBytes(value);
+    if (bytes === undefined)
+      throw new InvalidError(`os_hash_value (${value}) is not a valid hexadecimal value`);
+    if (bytes !== want)
+      throw new InvalidError(
+        `os_hash_value (${value}) is not the correct size for ${algo} (should be ${want} bytes)`,
+      );
+  }
+  return data;
+}
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -74,6 +134,8 @@ export class ImportService {
       // Enabled by configuration but not implemented here: refusing beats a task that cannot work.
       throw new InvalidError("Import method 'glance-download' is not supported by this server.");
     }
+    if (name === 'web-download' && 'validation_data' in method)
+      validateSourceValidation(method.validation_data);
     for (const key of ['all_stores_must_succeed', 'all_stores']) {
       if (key in body && typeof body[key] !== 'boolean')
         throw new InvalidError(`'${key}' must be boolean value only`);

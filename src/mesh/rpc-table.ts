@@ -19,7 +19,14 @@ export interface RpcRoute<S = unknown> {
   service: Type<S>;
   /** A rule that needs only the caller, which the HTTP PolicyGuard would have enforced. */
   policy?: string;
-  handle(service: S, ctx: RequestContext, message: RpcMessage, config: AppConfig): Promise<unknown>;
+  handle(
+    service: S,
+    ctx: RequestContext,
+    message: RpcMessage,
+    config: AppConfig,
+    /** Another feature's exported service, for a route that composes two as its controller does. */
+    get: <T>(type: Type<T>) => T,
+  ): Promise<unknown>;
 }
 
 /** A feature's patterns, keyed by pattern without the deployment prefix. */
@@ -40,6 +47,19 @@ export function field(message: RpcMessage, name: string): string {
   return value;
 }
 
+/** A list call's `query` as its HTTP query string, from a string or a plain object. */
+export function queryString(message: RpcMessage): string {
+  const query = message.query;
+  if (query === undefined || query === null) return '';
+  if (typeof query === 'string') return query.replace(/^\?/, '');
+  if (typeof query !== 'object' || Array.isArray(query)) throw new InvalidError('query must be an object');
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    for (const v of Array.isArray(value) ? value : [value]) params.append(key, String(v));
+  }
+  return params.toString();
+}
+
 /** Serves a table's patterns: identity from the envelope, then the route's service call. */
 export abstract class RpcTableController {
   constructor(
@@ -55,8 +75,8 @@ export abstract class RpcTableController {
     const message = data as RpcMessage;
     const ctx = meshContext(this.config, message, (roles) => this.policy.isAdmin(roles));
     if (route.policy) this.policy.enforce(ctx, route.policy);
-    const service = this.moduleRef.get(route.service, { strict: false });
-    const reply = await route.handle(service, ctx, message, this.config);
+    const get = <T>(type: Type<T>): T => this.moduleRef.get(type, { strict: false });
+    const reply = await route.handle(get(route.service), ctx, message, this.config, get);
     // Brokers carry JSON; a void operation answers null so that the caller sees one reply.
     return reply === undefined ? null : reply;
   }

@@ -30,7 +30,7 @@ export const REGISTRY_OPERATIONS = {
     'list',
   ],
   members: ['list', 'find', 'countLive', 'add', 'setStatus', 'remove', 'removeAll'],
-  locations: ['list', 'listAll', 'add', 'remove', 'setStatus', 'pendingDelete', 'projectUsage'],
+  locations: ['list', 'listAll', 'add', 'setActive', 'remove', 'setStatus', 'pendingDelete', 'projectUsage'],
   imageTasks: ['liveForImage'],
   health: ['ping'],
 } as const;

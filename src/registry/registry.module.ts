@@ -10,11 +10,16 @@ import { loggerModule } from '../app.logger.js';
 import { RepositoriesModule } from './repositories.module.js';
 import { registryController } from './registry.controller.js';
 
-/** The registry always serves the Members feature's SQL, so shared images list as they do with role=all. */
+/**
+ * What ImagesService and MembersService set up on the repository in a GLINT_ROLE=all process,
+ * done once here for every API process: the Members feature's visibility clause, and locations
+ * on every read (whether an API process shows them is its own show_* setting).
+ */
 class MembershipWiring implements OnModuleInit {
   constructor(private readonly images: ImagesRepository) {}
   onModuleInit(): void {
     this.images.useMembership(membershipClause);
+    this.images.loadLocations();
   }
 }
 

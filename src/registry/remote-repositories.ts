@@ -32,6 +32,9 @@ export class RemoteImagesRepository extends ImagesRepository {
    */
   useMembership(_clause: MembershipClause): void {}
 
+  /** The registry always loads locations (a subquery); whether they are shown is decided here. */
+  loadLocations(): void {}
+
   private call<T>(operation: string, ...args: unknown[]): Promise<T> {
     return this.registry.call<T>('images', operation, args);
   }
@@ -140,6 +143,9 @@ export class RemoteImageLocationsRepository extends ImageLocationsRepository {
   }
   add(imageId: string, location: ImageLocation, status?: LocationStatus): Promise<void> {
     return this.call('add', imageId, location, status);
+  }
+  setActive(imageId: string, locations: ImageLocation[]): Promise<void> {
+    return this.call('setActive', imageId, locations);
   }
   remove(id: string): Promise<void> {
     return this.call('remove', id);

@@ -44,6 +44,9 @@ export interface StoredImageData {
   virtualSize: number | null;
 }
 
+/** The data's checksum or multihash differs from the value it was expected to have. */
+export class HashMismatchError extends InvalidError {}
+
 export function sizeCapExceeded(): OverLimitError {
   return new OverLimitError('The incoming image is too large: The provided image is too large.');
 }
@@ -151,10 +154,10 @@ export async function storeImageData(
     const { local: checksum, remote: osHashValue } = await hasher.digest();
     if (written.size !== size) throw new Error(`store wrote ${written.size} bytes of ${size}`);
     if (options.expect?.checksum && options.expect.checksum !== checksum) {
-      throw new InvalidError(`Checksum mismatch: expected ${options.expect.checksum}, got ${checksum}`);
+      throw new HashMismatchError(`Checksum mismatch: expected ${options.expect.checksum}, got ${checksum}`);
     }
     if (options.expect?.osHashValue && options.expect.osHashValue !== osHashValue) {
-      throw new InvalidError(
+      throw new HashMismatchError(
         `${options.hashAlgo} hash mismatch: expected ${options.expect.osHashValue}, got ${osHashValue}`,
       );
     }

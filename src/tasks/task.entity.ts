@@ -35,6 +35,10 @@ export class TaskEntity {
   @Column({ name: 'user_id', type: 'varchar', length: 255, nullable: true })
   userId: string | null;
 
+  /** The creator's roles, for work that depends on them (import plugins); never shown. */
+  @Column({ name: 'user_roles', type: 'jsonb', nullable: true })
+  userRoles: string[] | null;
+
   @Column({ name: 'request_id', type: 'varchar', length: 255, nullable: true })
   requestId: string | null;
 

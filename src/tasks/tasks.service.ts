@@ -118,6 +118,7 @@ export class TasksService {
       status: 'pending',
       owner: ctx.projectId,
       userId: ctx.userId,
+      userRoles: [...ctx.roles],
       requestId: ctx.requestId || null,
       imageId: spec.imageId ?? null,
       input: spec.input,

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -476,5 +477,78 @@ describe('GET /v2/images/{id}/tasks', () => {
     const res = await t.http.get(`/v2/images/${image.id}/tasks`).set(as('p1', 'reader')).expect(200);
     expect(res.body).toEqual({ tasks: [] });
     await t.http.get(`/v2/images/${image.id}/tasks`).set(as('p2')).expect(404);
+  });
+});
+
+describe('a file store whose disk fills up', () => {
+  let t: TestApp | undefined;
+  let dir: string;
+  let mounted = false;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'glint-full-'));
+    // A 1 MiB tmpfs is a real full disk; mounting needs root (CI runs as root).
+    mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dir]).status === 0;
+    if (!mounted) return;
+    t = await startTestApp(
+      {},
+      configFile(
+        `stores:\n  filesystem_store_datadir: ${dir}/images\n` +
+          `  os_glance_staging_store: {filesystem_store_datadir: ${dir}/staging}\n`,
+      ),
+    );
+  });
+  afterAll(async () => {
+    await t?.close();
+    if (mounted) spawnSync('umount', [dir]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers 413 as Glance, puts the image back to queued and leaves no partial file', async (test) => {
+    if (!mounted || !t) return test.skip('mounting a tmpfs is not permitted here (needs root)');
+    const image = await createImage(t, as('p1'));
+    const res = await t.http
+      .put(`/v2/images/${image.id}/file`)
+      .set(as('p1'))
+      .set('Accept', 'application/json')
+      .set('Content-Type', OCTET)
+      .send(randomBytes(2 * 1024 * 1024));
+    expect(res.status).toBe(413);
+    expect(res.body).toEqual({
+      message:
+        'Image storage media is full: There is not enough disk space on the image storage media.<br /><br />\n\n\n',
+      code: '413 Request Entity Too Large',
+      title: 'Request Entity Too Large',
+    });
+    const after = (await t.http.get(`/v2/images/${image.id}`).set(as('p1')).expect(200)).body;
+    expect(after.status).toBe('queued');
+    expect(after.size).toBeNull();
+    expect(files(dir)).toEqual([]);
+
+    // The space is free again: a small upload to the same store works.
+    const small = await createImage(t, as('p1'));
+    await t.http
+      .put(`/v2/images/${small.id}/file`)
+      .set(as('p1'))
+      .set('Content-Type', OCTET)
+      .send(Buffer.alloc(1000))
+      .expect(204);
+    expect(files(dir)).toEqual([small.id]);
+  });
+
+  it('answers the same 413 when staging fills up, and unstages', async (test) => {
+    if (!mounted || !t) return test.skip('mounting a tmpfs is not permitted here (needs root)');
+    const image = await createImage(t, as('p1'));
+    const res = await t.http
+      .put(`/v2/images/${image.id}/stage`)
+      .set(as('p1'))
+      .set('Accept', 'application/json')
+      .set('Content-Type', OCTET)
+      .send(randomBytes(2 * 1024 * 1024));
+    expect(res.status).toBe(413);
+    expect(res.body.message).toContain('Image storage media is full');
+    const after = (await t.http.get(`/v2/images/${image.id}`).set(as('p1')).expect(200)).body;
+    expect(after.status).toBe('queued');
+    expect(files(join(dir, 'staging'))).toEqual([]);
   });
 });

@@ -247,6 +247,124 @@ describe('POST /v2/images/{id}/import on two file stores', () => {
     expect(files(fast)).toContain(id);
   });
 
+  it('web-download validation_data: malformed is 400 with Glance texts', async () => {
+    const { id } = await image();
+    const uri = `http://127.0.0.1:${port}/img`;
+    const sha256 = 'ab'.repeat(32);
+    const cases: Array<[unknown, string]> = [
+      ['x', "'x' is not of type 'object'"],
+      [{}, "'os_hash_algo' is a required property"],
+      [{ os_hash_algo: 'sha256' }, "'os_hash_value' is a required property"],
+      [{ os_hash_value: sha256 }, "'os_hash_algo' is a required property"],
+      [
+        { os_hash_algo: 'sha256', os_hash_value: sha256, size: 1 },
+        "Additional properties are not allowed ('size' was unexpected)",
+      ],
+      [
+        { os_hash_algo: 'sha3_512', os_hash_value: sha256 },
+        "'sha3_512' is not one of ['sha1', 'sha256', 'sha512', 'md5']",
+      ],
+      [{ os_hash_algo: 'sha256', os_hash_value: 5 }, "5 is not of type 'string'"],
+      [
+        { os_hash_algo: 'sha256', os_hash_value: 'zz' },
+        'os_hash_value (zz) is not a valid hexadecimal value',
+      ],
+      [
+        { os_hash_algo: 'sha512', os_hash_value: sha256 },
+        `os_hash_value (${sha256}) is not the correct size for sha512 (should be 64 bytes)`,
+      ],
+      [{ checksum: 'abc' }, 'checksum (abc) is not a valid hexadecimal value'],
+      [{ checksum: 'abcd' }, 'checksum (abcd) is not the correct size for md5 (should be 16 bytes)'],
+    ];
+    for (const [validation, text] of cases) {
+      const res = await t.http
+        .post(`/v2/images/${id}/import`)
+        .set(USER)
+        .send({ method: { name: 'web-download', uri, validation_data: validation } });
+      expect(res.status).toBe(400);
+      expect(errorText(res.body)).toBe(text);
+    }
+    const img = (await t.http.get(`/v2/images/${id}`).set(USER).expect(200)).body;
+    expect(img.status).toBe('queued');
+    expect(await tasksOf(id)).toEqual([]);
+  });
+
+  it('web-download validation_data: matching hashes activate the image', async () => {
+    const uri = `http://127.0.0.1:${port}/img`;
+    const md5 = createHash('md5').update(data).digest('hex');
+    for (const validation of [
+      {
+        os_hash_algo: 'sha256',
+        os_hash_value: createHash('sha256').update(data).digest('hex').toUpperCase(),
+      },
+      { checksum: md5, os_hash_algo: 'sha1', os_hash_value: createHash('sha1').update(data).digest('hex') },
+      { checksum: md5 },
+    ]) {
+      const { id } = await image();
+      await t.http
+        .post(`/v2/images/${id}/import`)
+        .set(USER)
+        .send({ method: { name: 'web-download', uri, validation_data: validation } })
+        .expect(202);
+      const task = await finished(id);
+      expect(task.status).toBe('success');
+      const img = (await t.http.get(`/v2/images/${id}`).set(USER).expect(200)).body;
+      expect(img.status).toBe('active');
+      expect(img.checksum).toBe(md5);
+      // The image keeps the configured algorithm; the source's is only checked.
+      expect(img.os_hash_algo).toBe('sha512');
+      expect(img.os_hash_value).toBe(createHash('sha512').update(data).digest('hex'));
+      expect(files(join(t.dataDir, 'staging'))).not.toContain(id);
+    }
+  });
+
+  it('web-download validation_data: a mismatch fails the task, reverts to queued and leaves no data', async () => {
+    const uri = `http://127.0.0.1:${port}/img`;
+    const wrong = createHash('sha256').update('other').digest('hex');
+    const { id } = await image();
+    await t.http
+      .post(`/v2/images/${id}/import`)
+      .set(USER)
+      .send({
+        method: {
+          name: 'web-download',
+          uri,
+          validation_data: { os_hash_algo: 'sha256', os_hash_value: wrong },
+        },
+      })
+      .expect(202);
+    const task = await finished(id);
+    expect(task.status).toBe('failure');
+    const actual = createHash('sha256').update(data).digest('hex');
+    expect(task.message).toBe(
+      `Downloaded data does not match validation_data: sha256 hash mismatch: expected ${wrong}, got ${actual}`,
+    );
+    const img = (await t.http.get(`/v2/images/${id}`).set(USER).expect(200)).body;
+    expect(img.status).toBe('queued');
+    expect(img.checksum).toBeNull();
+    expect(img.os_glance_import_task).toBeUndefined();
+    expect(img.os_glance_failed_import).toBe('fast');
+    expect(img.os_glance_importing_to_stores).toBe('');
+    expect(files(fast)).not.toContain(id);
+    expect(files(cold)).not.toContain(id);
+    expect(files(join(t.dataDir, 'staging'))).not.toContain(id);
+
+    // A wrong md5 alone fails the same way.
+    const other = await image();
+    await t.http
+      .post(`/v2/images/${other.id}/import`)
+      .set(USER)
+      .send({ method: { name: 'web-download', uri, validation_data: { checksum: '0'.repeat(32) } } })
+      .expect(202);
+    const second = await finished(other.id);
+    expect(second.status).toBe('failure');
+    expect(second.message).toMatch(
+      /^Downloaded data does not match validation_data: Checksum mismatch: expected 0{32}, got /,
+    );
+    expect((await t.http.get(`/v2/images/${other.id}`).set(USER).expect(200)).body.status).toBe('queued');
+    expect(files(join(t.dataDir, 'staging'))).toEqual([]);
+  });
+
   it('web-download: a URI that fails filtering is 400; a redirect to a refused port fails the task and reverts', async () => {
     const { id } = await image();
     const bad = await t.http

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -104,5 +105,62 @@ export class ThrowawayBroker {
   async dispose(): Promise<void> {
     await this.down();
     rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A TCP forwarder in front of a shared broker, so that a test can take "the broker" away from
+ * Glint without touching the machine's broker: `down()` cuts every connection and refuses new
+ * ones (as a stopped broker does), `up()` accepts again on the same port.
+ */
+export class BrokerOutage {
+  private server?: Server;
+  private readonly sockets = new Set<Socket>();
+  private readonly clients = new Set<Socket>();
+
+  private constructor(
+    private readonly target: { host: string; port: number },
+    readonly port: number,
+  ) {}
+
+  static async start(target: { host: string; port: number }): Promise<BrokerOutage> {
+    const outage = new BrokerOutage(target, await freePort());
+    await outage.up();
+    return outage;
+  }
+
+  /** Connections Glint has open through the forwarder now. */
+  get connections(): number {
+    return this.clients.size;
+  }
+
+  up(): Promise<void> {
+    const server = createServer((client) => {
+      const upstream = createConnection(this.target);
+      this.clients.add(client);
+      client.once('close', () => this.clients.delete(client));
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.once('close', () => this.sockets.delete(s));
+        s.on('error', () => undefined);
+      }
+      client.pipe(upstream).pipe(client);
+      client.once('close', () => upstream.destroy());
+      upstream.once('close', () => client.destroy());
+    });
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, '127.0.0.1', () => resolve());
+    });
+  }
+
+  async down(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
+    this.clients.clear();
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 }

@@ -39,6 +39,12 @@ export class ConflictError extends DomainError {}
 export class DuplicateError extends ConflictError {}
 /** A quota or size cap would be exceeded. */
 export class OverLimitError extends DomainError {}
+/** The store's disk (or its quota) has no room left for the data; Glance answers 413 too. */
+export class StorageFullError extends OverLimitError {
+  constructor() {
+    super('Image storage media is full: There is not enough disk space on the image storage media.');
+  }
+}
 /**
  * No identity, or an identity that could not be confirmed. `challenge` says how to authenticate
  * (the auth scheme's `WWW-Authenticate` value, e.g. `Keystone uri="…"`), when the mode has one.

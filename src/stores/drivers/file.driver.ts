@@ -6,7 +6,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { pipeline } from 'node:stream/promises';
 import { Readable, Writable } from 'node:stream';
 import type { FileHandle } from 'node:fs/promises';
-import { DuplicateError, InvalidError, NotFoundError } from '../../common/errors/domain-errors.js';
+import {
+  DuplicateError,
+  InvalidError,
+  NotFoundError,
+  StorageFullError,
+} from '../../common/errors/domain-errors.js';
 import type {
   ByteRange,
   Capability,
@@ -25,7 +30,10 @@ export interface FileStoreSettings {
   filePerm: number;
 }
 
-const TEMP_PREFIX = '.incoming-';
+/** Hidden in-progress files; the registry removes leftovers at start. */
+export const TEMP_PREFIX = '.incoming-';
+/** Write errors that mean "no room": a full disk, a file over the size limit, a user's disk quota. */
+const NO_SPACE = new Set(['ENOSPC', 'EFBIG', 'EDQUOT']);
 
 /**
  * Image files in one directory, named by image id. A write goes to a hidden temp file in the same
@@ -65,6 +73,7 @@ export class FileStoreDriver implements StoreDriver {
       await syncDir(this.dataDir);
     } catch (err) {
       await unlink(temp).catch(() => undefined);
+      if (NO_SPACE.has((err as NodeJS.ErrnoException).code ?? '')) throw new StorageFullError();
       throw err;
     }
     return { location: pathToFileURL(target).href, size, metadata: {} };

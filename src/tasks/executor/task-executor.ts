@@ -154,6 +154,7 @@ export class TaskExecutor implements OnApplicationBootstrap, OnModuleDestroy {
         type: task.type,
         owner: task.owner,
         userId: task.userId,
+        roles: task.userRoles ?? [],
         requestId: task.requestId,
         imageId: task.imageId,
         input: task.input,

@@ -4,6 +4,8 @@ export interface TaskSnapshot {
   readonly type: string;
   readonly owner: string | null;
   readonly userId: string | null;
+  /** The creator's roles (lower-cased); empty for tasks created before they were recorded. */
+  readonly roles: readonly string[];
   readonly requestId: string | null;
   readonly imageId: string | null;
   readonly input: Readonly<Record<string, unknown>> | null;

@@ -1,0 +1,17 @@
+import type { RequestContext } from '../auth/request-context.js';
+import type { ImageRecord } from './image-record.js';
+import type { PatchOp } from './json-patch.js';
+
+/**
+ * The legacy PATCH operations on `/locations` (show_multiple_locations) of one request. The image
+ * data feature owns locations, so it supplies this: `apply` checks one operation against the
+ * working copy of the image (it may set its status, size and hashes, as a first location makes a
+ * queued image active) and `commit`, called once the image row is saved, writes the locations and
+ * removes the data of the removed ones.
+ */
+export interface LocationsDraft {
+  apply(ctx: RequestContext, image: ImageRecord, op: PatchOp): Promise<void>;
+  commit(): Promise<void>;
+}
+
+export type LocationsDraftFactory = (image: ImageRecord) => Promise<LocationsDraft>;

@@ -1,0 +1,25 @@
+import { MESH_PATTERNS } from '../client/contract.js';
+import { ImagesService } from '../images/images.service.js';
+import { field, queryString, rpc } from '../mesh/rpc-table.js';
+import type { RpcTable } from '../mesh/rpc-table.js';
+import { TasksService } from './tasks.service.js';
+
+/**
+ * The task patterns. `task.get` and `task.list` sit behind tasks_api_access as the /v2/tasks
+ * routes do (admin by default); `image.task.list` needs only a visible image, so an owner can
+ * follow the import it started.
+ */
+export const TASKS_RPC: RpcTable = {
+  [MESH_PATTERNS.getTask]: rpc(TasksService, (s, ctx, m) => s.get(ctx, field(m, 'id')), {
+    policy: 'tasks_api_access',
+  }),
+  [MESH_PATTERNS.listTasks]: rpc(
+    TasksService,
+    (s, ctx, m) => s.list(ctx, [...new URLSearchParams(queryString(m))]),
+    { policy: 'tasks_api_access' },
+  ),
+  [MESH_PATTERNS.listImageTasks]: rpc(TasksService, async (s, ctx, m, _config, get) => {
+    const image = await get(ImagesService).getVisible(ctx, field(m, 'id'), '');
+    return s.listForImage(ctx, image.id);
+  }),
+};
