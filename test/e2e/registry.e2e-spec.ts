@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app.factory.js';
+import { GlintClient } from '../../src/client/glint-client.js';
 import { loadConfig } from '../../src/config/app-config.js';
 import { ImagesRepository, SqlImagesRepository } from '../../src/images/images.repository.js';
 import { RemoteImagesRepository } from '../../src/registry/remote-repositories.js';
@@ -279,6 +280,30 @@ describe('GLINT_ROLE=api with a registry over NATS', () => {
       const list = await t.http.get('/v2/images?tag=n').expect(200);
       expect(list.body.images.map((i: { id: string }) => i.id)).toEqual([id]);
     } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('GLINT_ROLE=api with mesh listeners', () => {
+  it('answers image patterns and image task lists, and leaves task and import patterns to role=all', async () => {
+    const mesh = `tcp://127.0.0.1:${await freePort()}`;
+    const t = await startTestApp({ GLINT_AUTH: 'trusted', GLINT_MESH: mesh }, undefined, {
+      role: 'registry',
+    });
+    const glint = GlintClient.create({
+      transport: mesh,
+      identity: { project_id: 'p-owner', user_id: 'u', roles: ['admin', 'member', 'reader'] },
+      timeoutMs: 5_000,
+    });
+    try {
+      const image = await glint.createImage({ name: 'over-mesh' });
+      expect((await glint.getImage(image.id)).name).toBe('over-mesh');
+      expect(await glint.listImageTasks(image.id)).toEqual({ tasks: [] });
+      // No handler in this process: the TCP listener refuses the pattern instead of failing inside.
+      await expect(glint.getTask(randomUUID())).rejects.toThrow(/no matching message handler/i);
+    } finally {
+      await glint.close();
       await t.close();
     }
   });
