@@ -2,10 +2,9 @@ import { Module } from '@nestjs/common';
 import type { DynamicModule, Type } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
-import { LoggerModule } from 'nestjs-pino';
-import type { IncomingMessage } from 'node:http';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
+import { loggerModule } from './app.logger.js';
 import { DatabaseModule } from './database/database.module.js';
 import { PolicyModule } from './policy/policy.module.js';
 import { PolicyGuard } from './policy/policy.guard.js';
@@ -15,7 +14,8 @@ import { GlanceExceptionFilter } from './common/filters/glance-exception.filter.
 import { HealthModule } from './health/health.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 import { VersionsController } from './versions/versions.controller.js';
-import { FEATURE_MODULES } from './features.js';
+import { featureModules } from './features.js';
+import { RepositoriesModule } from './registry/repositories.module.js';
 import { MeshModule } from './mesh/mesh.module.js';
 
 @Module({})
@@ -26,29 +26,16 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        LoggerModule.forRoot({
-          pinoHttp: {
-            level: config.logLevel,
-            // The id was chosen (or kept from the client) by the request-id middleware.
-            genReqId: (req: IncomingMessage & { id?: string }) => req.id ?? '',
-            customProps: (req: IncomingMessage & { id?: string }) => ({ requestId: req.id }),
-            quietReqLogger: true,
-            // Tokens are credentials: they never reach a log line.
-            redact: [
-              'req.headers["x-auth-token"]',
-              'req.headers["x-service-token"]',
-              'req.headers.authorization',
-            ],
-            autoLogging: { ignore: (req) => req.url?.startsWith('/health') ?? false },
-          },
-        }),
+        loggerModule(config),
         EventEmitterModule.forRoot({ wildcard: true, delimiter: '.' }),
-        DatabaseModule,
+        // GLINT_ROLE=api holds no database connection: its repositories call the registry.
+        ...(config.registry.role === 'api' ? [] : [DatabaseModule]),
+        RepositoriesModule.forRoot(config),
         PolicyModule,
         NotificationsModule,
         AuthModule,
         HealthModule,
-        ...FEATURE_MODULES,
+        ...featureModules(config.registry.role),
         ...extraModules,
         MeshModule.forRoot(config),
       ],

@@ -1,18 +1,33 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from './config/app-config.js';
 import { createApp } from './app.factory.js';
+import { createRegistryApp } from './registry/registry.app.js';
 
 const started = Date.now();
 try {
   const config = loadConfig();
-  const app = await createApp(config);
+  const role = config.registry.role;
+  const app = role === 'registry' ? await createRegistryApp(config) : await createApp(config);
   await app.listen(config.port, config.host);
-  const mode = config.database.url ? 'PostgreSQL' : `embedded database in ${config.database.embeddedDir}`;
+  const database = config.database.url ? 'PostgreSQL' : `embedded database in ${config.database.embeddedDir}`;
   const rssMb = Math.round(process.memoryUsage().rss / 1048576);
-  console.log(
-    `Glint listening on http://${config.host}:${config.port} (auth ${config.auth}, ${mode}); ` +
-      `ready in ${Date.now() - started} ms, RSS ${rssMb} MB`,
-  );
+  const ready = `ready in ${Date.now() - started} ms, RSS ${rssMb} MB`;
+  if (role === 'registry') {
+    console.log(
+      `Glint registry on ${config.registry.address} (${database}), ` +
+        `health on http://${config.host}:${config.port}; ${ready}`,
+    );
+  } else {
+    // Say at start what this process leaves to others, so that a missing route is never a surprise.
+    const mode =
+      role === 'api'
+        ? `no database: registry at ${config.registry.address}; /v2/tasks, image import and metadefs ` +
+          'are not served here (GLINT_ROLE=all serves them)'
+        : database;
+    console.log(
+      `Glint listening on http://${config.host}:${config.port} (auth ${config.auth}, ${mode}); ${ready}`,
+    );
+  }
 } catch (err) {
   if (err instanceof ConfigError) {
     console.error(`glint: configuration error: ${err.message}`);

@@ -20,10 +20,14 @@ import { parseNotifySinks, redactUrl } from './notify-sinks.js';
 import type { NotifySinkSpec } from './notify-sinks.js';
 import { missingAuthSettings } from './auth-options.js';
 import { meshTransportOptions } from '../client/transport-url.js';
+import { registryTransportOptions } from '../registry/registry-protocol.js';
 import type { MeshTransportOptions } from '../client/transport-url.js';
 
 export type AuthMode = 'noauth' | 'trusted' | 'keystone' | 'oidc';
 export const AUTH_MODES: readonly AuthMode[] = ['noauth', 'trusted', 'keystone', 'oidc'];
+
+export type ProcessRole = 'all' | 'api' | 'registry';
+export const PROCESS_ROLES: readonly ProcessRole[] = ['all', 'api', 'registry'];
 
 /** The environment Glint reads. Every setting is listed, with its default, in .env.example. */
 export class EnvironmentVariables {
@@ -91,6 +95,35 @@ export class EnvironmentVariables {
   @IsOptional() @IsString() GLINT_STAGING_DIR?: string;
   /** glance-download: `Region=http://host:9292,Other=https://…`, the Image API of each remote region. */
   @IsOptional() @IsString() GLINT_GLANCE_DOWNLOAD_ENDPOINTS?: string;
+  /** all: one process with the database; registry: the database behind a transport; api: uses a registry. */
+  @IsIn(PROCESS_ROLES) GLINT_ROLE: ProcessRole = 'all';
+  /** GLINT_ROLE=api: where the registry answers (tcp://…, nats://…, amqp://…, redis://…). */
+  @IsOptional() @IsString() GLINT_REGISTRY_URL?: string;
+  /** GLINT_ROLE=registry: where it listens for the API processes. */
+  @IsString() GLINT_REGISTRY_LISTEN = 'tcp://127.0.0.1:9191';
+  /** The registry's message patterns are `<GLINT_REGISTRY_PREFIX>.<repository>.<operation>`. */
+  @Matches(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, {
+    message: 'GLINT_REGISTRY_PREFIX must be dot-separated words of letters, digits, _ or -',
+  })
+  GLINT_REGISTRY_PREFIX = 'glint.registry';
+  /** When set, every registry message must carry this token (both roles set the same value). */
+  @IsOptional() @IsString() GLINT_REGISTRY_TOKEN?: string;
+  /** How long an API process waits for one registry reply before answering 503 (ms). */
+  @IsInt() @Min(100) GLINT_REGISTRY_TIMEOUT_MS = 30_000;
+}
+
+export interface RegistryConfig {
+  role: ProcessRole;
+  /** api role: the client options of GLINT_REGISTRY_URL. */
+  client?: MeshTransportOptions;
+  /** registry role: the listener options of GLINT_REGISTRY_LISTEN. */
+  listener?: MeshTransportOptions;
+  token?: string;
+  timeoutMs: number;
+  /** The first segments of every registry pattern. */
+  prefix: string;
+  /** The URL in use (GLINT_REGISTRY_URL or GLINT_REGISTRY_LISTEN), credentials masked, for logs. */
+  address?: string;
 }
 
 export interface TaskExecutorConfig {
@@ -156,6 +189,8 @@ export interface AppConfig {
   /** The staging store's directory from GLINT_STAGING_DIR (absolute), when set. */
   stagingDir?: string;
   glanceDownload: GlanceDownloadConfig;
+  /** GLINT_ROLE and how the API processes reach the registry (src/registry). */
+  registry: RegistryConfig;
   glance: GlanceOptions;
   /** The qemu-img binary of the image_conversion import plugin. */
   qemuImg: string;
@@ -187,6 +222,7 @@ const NUMERIC_ENV = new Set([
   'GLINT_TASK_HEARTBEAT_SECONDS',
   'GLINT_TASK_SUPERVISE_SECONDS',
   'GLINT_TASK_MAX_RUNTIME_SECONDS',
+  'GLINT_REGISTRY_TIMEOUT_MS',
 ]);
 const BOOLEAN_ENV = new Set([
   'GLINT_ALLOW_INSECURE_NOAUTH',
@@ -335,6 +371,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     mesh: { listeners, prefix: vars.GLINT_MESH_PREFIX, token: vars.GLINT_MESH_TOKEN },
     stagingDir: vars.GLINT_STAGING_DIR ? resolve(cwd, vars.GLINT_STAGING_DIR) : undefined,
     glanceDownload: { endpoints },
+    registry: registryConfig(vars),
     glance,
     qemuImg: vars.GLINT_QEMU_IMG,
     configFile,
@@ -447,6 +484,46 @@ export function parseGlanceDownloadEndpoints(raw: string): Record<string, string
     out[region.toLowerCase()] = url.replace(/\/+$/, '');
   }
   return out;
+}
+
+function registryUrl(setting: string, raw: string): MeshTransportOptions {
+  try {
+    return registryTransportOptions(raw);
+  } catch (err) {
+    throw new ConfigError(`${setting}: ${redactUrl(raw)}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+function registryConfig(vars: EnvironmentVariables): RegistryConfig {
+  const base = {
+    role: vars.GLINT_ROLE,
+    prefix: vars.GLINT_REGISTRY_PREFIX,
+    token: vars.GLINT_REGISTRY_TOKEN,
+    timeoutMs: vars.GLINT_REGISTRY_TIMEOUT_MS,
+  };
+  if (vars.GLINT_ROLE === 'api') {
+    if (!vars.GLINT_REGISTRY_URL)
+      throw new ConfigError(
+        'GLINT_ROLE=api keeps no database connection and needs GLINT_REGISTRY_URL, the address of a ' +
+          'GLINT_ROLE=registry process (e.g. tcp://127.0.0.1:9191)',
+      );
+    if (vars.DATABASE_URL)
+      throw new ConfigError(
+        'GLINT_ROLE=api keeps no database connection: unset DATABASE_URL (the registry holds it)',
+      );
+    return {
+      ...base,
+      client: registryUrl('GLINT_REGISTRY_URL', vars.GLINT_REGISTRY_URL),
+      address: redactUrl(vars.GLINT_REGISTRY_URL),
+    };
+  }
+  if (vars.GLINT_ROLE === 'registry')
+    return {
+      ...base,
+      listener: registryUrl('GLINT_REGISTRY_LISTEN', vars.GLINT_REGISTRY_LISTEN),
+      address: redactUrl(vars.GLINT_REGISTRY_LISTEN),
+    };
+  return base;
 }
 
 function applyAuthOverrides(glance: GlanceOptions, vars: EnvironmentVariables): void {

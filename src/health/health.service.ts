@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { BeforeApplicationShutdown } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DatabaseProbe } from '../registry/database-probe.js';
 
 const PING_TIMEOUT_MS = 2000;
 
@@ -8,7 +8,7 @@ const PING_TIMEOUT_MS = 2000;
 export class HealthService implements BeforeApplicationShutdown {
   shuttingDown = false;
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly database: DatabaseProbe) {}
 
   beforeApplicationShutdown(): void {
     this.shuttingDown = true;
@@ -20,8 +20,8 @@ export class HealthService implements BeforeApplicationShutdown {
     const timeout = new Promise<string>((resolve) => {
       timer = setTimeout(() => resolve('database did not answer in time'), PING_TIMEOUT_MS);
     });
-    const ping = this.dataSource
-      .query('SELECT 1')
+    const ping = this.database
+      .ping()
       .then(() => undefined)
       .catch((err: Error) => `database unreachable: ${err.message}`);
     try {

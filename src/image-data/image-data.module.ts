@@ -3,7 +3,6 @@ import { ImagesModule } from '../images/images.module.js';
 import { StoresModule } from '../stores/stores.module.js';
 import { ImageDataController } from './image-data.controller.js';
 import { ImageDataService } from './image-data.service.js';
-import { ImageLocationsRepository } from './image-locations.repository.js';
 import { ImageScrubber } from './image-scrubber.js';
 import { LegacyLocationsService } from './legacy-locations.service.js';
 
@@ -11,7 +10,7 @@ import { LegacyLocationsService } from './legacy-locations.service.js';
 @Module({
   imports: [ImagesModule, StoresModule],
   controllers: [ImageDataController],
-  providers: [ImageDataService, ImageLocationsRepository, LegacyLocationsService, ImageScrubber],
-  exports: [ImageDataService, ImageLocationsRepository, ImageScrubber],
+  providers: [ImageDataService, LegacyLocationsService, ImageScrubber],
+  exports: [ImageDataService, ImageScrubber],
 })
 export class ImageDataModule {}

@@ -36,9 +36,37 @@ function toLocation(row: LocationRow): StoredLocation {
   return { id: String(row.id), url: row.url, metadata, status: row.status };
 }
 
+/** The location repository port (SQL here, or the registry client with GLINT_ROLE=api). */
+export abstract class ImageLocationsRepository {
+  abstract list(imageId: string, status?: LocationStatus): Promise<StoredLocation[]>;
+  /** Every location of an image whatever its state (image delete removes them all). */
+  abstract listAll(imageId: string): Promise<StoredLocation[]>;
+  abstract add(imageId: string, location: ImageLocation, status?: LocationStatus): Promise<void>;
+  /** Makes `locations`, in this order, the image's active locations (staged and others stay); one transaction. */
+  abstract setActive(imageId: string, locations: ImageLocation[]): Promise<void>;
+  abstract remove(id: string): Promise<void>;
+  abstract setStatus(id: string, status: LocationStatus): Promise<void>;
+  /**
+   * Locations the scrubber may remove: kept by delayed_delete for an image deleted at or before
+   * `deletedBefore`, in id order after `afterId`.
+   */
+  abstract pendingDelete(limit: number, deletedBefore: Date, afterId?: string): Promise<PendingLocation[]>;
+  /** Whether a location other than `exceptId` still points at `url` (its data must stay). */
+  abstract referencedElsewhere(url: string, exceptId: string): Promise<boolean>;
+  /**
+   * Runs `work` while this process holds the deployment-wide scrubber lock; undefined when
+   * another process holds it.
+   */
+  abstract whileScrubLockHeld<T>(embedded: boolean, work: () => Promise<T>): Promise<T | undefined>;
+  /** Bytes a project stores (Glance's legacy user_storage_quota count). */
+  abstract projectUsage(owner: string | null): Promise<number>;
+}
+
 @Injectable()
-export class ImageLocationsRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+export class SqlImageLocationsRepository extends ImageLocationsRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    super();
+  }
 
   async list(imageId: string, status: LocationStatus = 'active'): Promise<StoredLocation[]> {
     const rows: LocationRow[] = await this.dataSource.query(

@@ -3,7 +3,6 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { ImageSchemaRegistry } from './image-schemas.js';
 import { ImagesController } from './images.controller.js';
-import { ImagesRepository } from './images.repository.js';
 import { ImagesService } from './images.service.js';
 import { SchemasController } from './schemas.controller.js';
 import { StoresModule } from '../stores/stores.module.js';
@@ -16,7 +15,6 @@ import { StoresModule } from '../stores/stores.module.js';
   imports: [StoresModule],
   controllers: [ImagesController, SchemasController],
   providers: [
-    ImagesRepository,
     ImagesService,
     {
       provide: ImageSchemaRegistry,

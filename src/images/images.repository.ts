@@ -169,22 +169,64 @@ class Params {
 }
 
 /**
+ * The image repository port: what ImagesService needs from storage. Two implementations sit
+ * behind this token: SqlImagesRepository (this process holds the database) and the registry
+ * client (GLINT_ROLE=api, src/registry). Every operation is one atomic step on the database.
+ */
+export abstract class ImagesRepository {
+  /** Lets the Members feature add "shared with the caller" to visibility (one EXISTS clause). */
+  abstract useMembership(clause: MembershipClause): void;
+  /** Reads also load each image's locations (only when the API shows them: they cost a subquery). */
+  abstract loadLocations(): void;
+  /** A live (not deleted) image, with whether `memberOf` is one of its members when known. */
+  abstract findById(id: string, memberOf?: string | null): Promise<ImageRecord | null>;
+  abstract idTaken(id: string): Promise<boolean>;
+  abstract insert(image: ImageRecord): Promise<boolean>;
+  abstract saveChanges(
+    id: string,
+    attributes: ImageAttributeChanges,
+    updatedAt: Date,
+    properties: { set: Record<string, string | null>; remove: string[] },
+    tags: string[] | null,
+  ): Promise<boolean>;
+  abstract setProperties(
+    id: string,
+    changes: { set: Record<string, string | null>; remove: string[] },
+    expectedStatus?: ImageStatus,
+  ): Promise<boolean>;
+  abstract insertPropertyIfAbsent(id: string, name: string, value: string): Promise<boolean>;
+  abstract compareAndSetStatus(
+    id: string,
+    from: ImageStatus,
+    to: ImageStatus,
+    fields?: ImageDataFields,
+  ): Promise<boolean>;
+  abstract touch(id: string): Promise<boolean>;
+  abstract addTag(id: string, tag: string): Promise<boolean>;
+  abstract removeTag(id: string, tag: string): Promise<boolean>;
+  abstract markDeleted(id: string, at: Date, status?: 'deleted' | 'pending_delete'): Promise<boolean>;
+  /** The scrubber removed the last kept copy of a deleted image's data: pending_delete → deleted. */
+  abstract markScrubbed(id: string): Promise<void>;
+  abstract list(caller: ListCaller, query: ListQuery): Promise<ImageRecord[]>;
+}
+
+/**
  * All image SQL. Reads are single statements: the row plus its properties and tags aggregated
  * in the same query, and lists as one keyset-paginated query that aggregates only the page.
  */
 @Injectable()
-export class ImagesRepository {
+export class SqlImagesRepository extends ImagesRepository {
   private membership: MembershipClause | null = null;
   private aggregates = AGGREGATES;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    super();
+  }
 
-  /** Reads also load each image's locations (only when the API shows them: they cost a subquery). */
   loadLocations(): void {
     this.aggregates = `${AGGREGATES},\n  ${LOCATIONS}`;
   }
 
-  /** Lets the Members feature add "shared with the caller" to visibility (one EXISTS clause). */
   useMembership(clause: MembershipClause): void {
     this.membership = clause;
   }

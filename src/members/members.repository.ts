@@ -33,14 +33,34 @@ export const membershipClause: MembershipClause = (imageId, project, status) =>
   `EXISTS (SELECT 1 FROM image_members m WHERE m.image_id = ${imageId} AND m.member = ${project}` +
   ` AND m.deleted = false${status ? ` AND m.status = ${status}` : ''})`;
 
+/** The member repository port (SQL here, or the registry client with GLINT_ROLE=api). */
+export abstract class MembersRepository {
+  /** Live members of an image in the order they were first added; `only` narrows to one project. */
+  abstract list(imageId: string, only?: string): Promise<MemberRecord[]>;
+  abstract find(imageId: string, member: string): Promise<MemberRecord | null>;
+  abstract countLive(imageId: string): Promise<number>;
+  /** Adds a pending member, reviving a removed one; null when the project is a live member already. */
+  abstract add(imageId: string, member: string, at: Date): Promise<MemberRecord | null>;
+  abstract setStatus(
+    imageId: string,
+    member: string,
+    status: MemberStatus,
+    at: Date,
+  ): Promise<MemberRecord | null>;
+  abstract remove(imageId: string, member: string, at: Date): Promise<boolean>;
+  abstract removeAll(imageId: string, at: Date): Promise<void>;
+}
+
 /**
  * All member SQL. Rows are soft-deleted and revived, never removed. Writes that return rows are
  * wrapped in a CTE so that both drivers hand back plain rows (TypeORM returns [rows, count] for a
  * bare UPDATE).
  */
 @Injectable()
-export class MembersRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+export class SqlMembersRepository extends MembersRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    super();
+  }
 
   private async run(sql: string, params: unknown[]): Promise<MemberRecord[]> {
     const rows: MemberRow[] = await this.dataSource.manager.query(sql, params);

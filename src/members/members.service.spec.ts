@@ -20,7 +20,6 @@ import { ImagesService } from '../images/images.service.js';
 import type { ImagesRepository } from '../images/images.repository.js';
 import type { MemberStatus } from './image-member.entity.js';
 import type { MemberRecord } from './member-record.js';
-import type { MembersRepository } from './members.repository.js';
 import { MembersService } from './members.service.js';
 
 const IMAGE_ID = '11111111-2222-4333-8444-555555555555';
@@ -116,13 +115,7 @@ function setup(options: { image?: ImageRecord | null; config?: AppConfig } = {})
   } as unknown as ImagesRepository;
   const images = new ImagesService(imagesRepo, policy, notifier, new ImageSchemaRegistry(config), config);
   const members = new FakeMembers();
-  const service = new MembersService(
-    members as unknown as MembersRepository,
-    images,
-    policy,
-    notifier,
-    config,
-  );
+  const service = new MembersService(members, images, policy, notifier, config);
   return { service, members, sent };
 }
 

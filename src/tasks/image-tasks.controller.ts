@@ -6,14 +6,14 @@ import type { RequestContext } from '../auth/request-context.js';
 import { refuseBody } from '../common/http/no-body.js';
 import { Policy } from '../policy/policy.decorator.js';
 import { ImagesService } from '../images/images.service.js';
-import { TasksService } from './tasks.service.js';
+import { ImageTasksSource, imageTasksBody } from './image-tasks.source.js';
 
 @ApiTags('tasks')
 @Controller('v2/images')
 export class ImageTasksController {
   constructor(
     private readonly images: ImagesService,
-    private readonly tasks: TasksService,
+    private readonly tasks: ImageTasksSource,
   ) {}
 
   /** Needs only get_image, not the admin-only tasks API: owners follow their own imports. */
@@ -24,6 +24,6 @@ export class ImageTasksController {
   async list(@Ctx() ctx: RequestContext, @Param('id') id: string, @Req() req: Request) {
     refuseBody(req);
     const image = await this.images.getVisible(ctx, id, '');
-    return this.tasks.listForImage(ctx, image.id);
+    return imageTasksBody(this.tasks, ctx, image.id);
   }
 }

@@ -2,7 +2,6 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { TaskEntity } from './task.entity.js';
 import { TasksController } from './tasks.controller.js';
-import { ImageTasksController } from './image-tasks.controller.js';
 import { ImagesModule } from '../images/images.module.js';
 import { TasksRepository } from './tasks.repository.js';
 import { TasksService } from './tasks.service.js';
@@ -16,7 +15,7 @@ import { TaskHandlerRegistry } from './executor/task-handler.registry.js';
  */
 @Module({
   imports: [TypeOrmModule.forFeature([TaskEntity]), ImagesModule],
-  controllers: [TasksController, ImageTasksController],
+  controllers: [TasksController],
   providers: [TasksRepository, TasksService, TaskLifecycle, TaskExecutor, TaskHandlerRegistry],
   exports: [TasksService, TaskHandlerRegistry],
 })

@@ -1,8 +1,10 @@
+import type { Type } from '@nestjs/common';
 import { MESH_PATTERNS } from '../client/contract.js';
 import { ImagesService } from '../images/images.service.js';
 import { field, queryString, rpc } from '../mesh/rpc-table.js';
 import type { RpcTable } from '../mesh/rpc-table.js';
 import { TasksService } from './tasks.service.js';
+import { ImageTasksSource, imageTasksBody } from './image-tasks.source.js';
 
 /**
  * The task patterns. `task.get` and `task.list` sit behind tasks_api_access as the /v2/tasks
@@ -18,8 +20,11 @@ export const TASKS_RPC: RpcTable = {
     (s, ctx, m) => s.list(ctx, [...new URLSearchParams(queryString(m))]),
     { policy: 'tasks_api_access' },
   ),
-  [MESH_PATTERNS.listImageTasks]: rpc(TasksService, async (s, ctx, m, _config, get) => {
-    const image = await get(ImagesService).getVisible(ctx, field(m, 'id'), '');
-    return s.listForImage(ctx, image.id);
+  // Through the port, as GET /v2/images/{id}/tasks: GLINT_ROLE=api serves it too.
+  [MESH_PATTERNS.listImageTasks]: rpc(ImagesService, async (images, ctx, m, _config, get) => {
+    const image = await images.getVisible(ctx, field(m, 'id'), '');
+    // The port is an abstract class: a token to look up, never constructed here.
+    const source = get(ImageTasksSource as unknown as Type<ImageTasksSource>);
+    return imageTasksBody(source, ctx, image.id);
   }),
 };

@@ -12,7 +12,8 @@ import { passesImportFilter } from './import-uri-filter.js';
 import { pyStr } from '../common/python-repr.js';
 import { TaskEntity, TASK_STATUSES } from './task.entity.js';
 import { SORTABLE_COLUMNS, TasksRepository } from './tasks.repository.js';
-import { toImageTaskRow, toTaskDocument, toTaskNotification, toTaskStub } from './task-view.js';
+import { toTaskDocument, toTaskNotification, toTaskStub } from './task-view.js';
+import { imageTasksBody, SqlImageTasksSource } from './image-tasks.source.js';
 import type { ImageTaskRow, TaskDocument, TaskStub } from './task-view.js';
 
 /** A task to store and run. */
@@ -254,11 +255,7 @@ export class TasksService {
    * of them for admins), as raw rows. The caller must have checked that the image is visible
    * (get_image) first; this method knows nothing of images.
    */
-  async listForImage(ctx: RequestContext, imageId: string): Promise<{ tasks: ImageTaskRow[] }> {
-    const now = new Date();
-    await this.repo.softDeleteExpired(now);
-    const owner = ctx.isAdmin ? undefined : ctx.projectId;
-    const tasks = await this.repo.findLiveByImage(imageId, owner, now);
-    return { tasks: tasks.map(toImageTaskRow) };
+  listForImage(ctx: RequestContext, imageId: string): Promise<{ tasks: ImageTaskRow[] }> {
+    return imageTasksBody(new SqlImageTasksSource(this.repo), ctx, imageId);
   }
 }

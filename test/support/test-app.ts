@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -10,13 +11,42 @@ import { inject } from 'vitest';
 import { loadConfig } from '../../src/config/app-config.js';
 import type { AppConfig } from '../../src/config/app-config.js';
 import { createApp } from '../../src/app.factory.js';
+import { createRegistryApp } from '../../src/registry/registry.app.js';
 
 export interface TestApp {
   app: NestExpressApplication;
   config: AppConfig;
   http: TestAgent;
   dataDir: string;
+  /** In registry mode: the GLINT_ROLE=registry process that `app` (GLINT_ROLE=api) calls. */
+  registry?: { app: NestExpressApplication; config: AppConfig; http: TestAgent };
   close(): Promise<void>;
+}
+
+/**
+ * How test apps run: `all` (one process with the database, the default) or `registry` (a
+ * GLINT_ROLE=registry app holding the database, and the app under test as GLINT_ROLE=api calling
+ * it over TCP). GLINT_TEST_ROLE=registry runs a whole spec file the second way (npm run test:registry).
+ */
+export type TestRole = 'all' | 'registry';
+
+export function testRole(): TestRole {
+  const role = process.env.GLINT_TEST_ROLE ?? 'all';
+  if (role !== 'all' && role !== 'registry')
+    throw new Error(`GLINT_TEST_ROLE must be all or registry, not ${role}`);
+  return role;
+}
+
+/** A loopback port nobody listens on right now (for the registry's TCP listener). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 /** A PostgreSQL database of its own for one test app, dropped when the app closes. */
@@ -55,6 +85,10 @@ export interface TestAppOptions {
   extraModules?: Array<Type | DynamicModule>;
   /** Runs before the app's lifecycle hooks, e.g. to register task handlers. */
   beforeInit?: (app: NestExpressApplication) => void | Promise<void>;
+  /** Overrides GLINT_TEST_ROLE for this app. */
+  role?: TestRole;
+  /** Registry mode: the transport both ends use (default tcp:// on a free loopback port). */
+  registryUrl?: string;
 }
 
 /** A fresh PostgreSQL database that the caller owns (for apps sharing it via `databaseUrl`). */
@@ -80,22 +114,50 @@ export async function startTestApp(
       ? await freshPostgresDatabase(baseUrl)
       : undefined;
   const url = options.databaseUrl ?? database?.url;
-  const config = loadConfig({
+  const base = {
     GLINT_DATA_DIR: dataDir,
     GLINT_LOG_LEVEL: 'silent',
-    ...(url ? { DATABASE_URL: url } : {}),
     ...(glanceConfigFile ? { GLINT_CONFIG: glanceConfigFile } : {}),
     ...env,
-  });
-  if (!url && !options.dataDir) config.database.embeddedSnapshot = inject('embeddedSnapshot');
-  const app = await createApp(config, { beforeInit: options.beforeInit, extraModules: options.extraModules });
+  };
+  const useSnapshot = (config: AppConfig) => {
+    if (!url && !options.dataDir) config.database.embeddedSnapshot = inject('embeddedSnapshot');
+  };
+  let registry: TestApp['registry'];
+  let config: AppConfig;
+  if ((options.role ?? testRole()) === 'registry') {
+    const listen = options.registryUrl ?? `tcp://127.0.0.1:${await freePort()}`;
+    const registryConfig = loadConfig({
+      ...base,
+      ...(url ? { DATABASE_URL: url } : {}),
+      GLINT_ROLE: 'registry',
+      GLINT_REGISTRY_LISTEN: listen,
+    });
+    useSnapshot(registryConfig);
+    const registryApp = await createRegistryApp(registryConfig);
+    registry = { app: registryApp, config: registryConfig, http: request(registryApp.getHttpServer()) };
+    // No DATABASE_URL: an api process refuses one.
+    config = loadConfig({ ...base, GLINT_ROLE: 'api', GLINT_REGISTRY_URL: listen });
+  } else {
+    config = loadConfig({ ...base, ...(url ? { DATABASE_URL: url } : {}) });
+    useSnapshot(config);
+  }
+  let app: NestExpressApplication;
+  try {
+    app = await createApp(config, { beforeInit: options.beforeInit, extraModules: options.extraModules });
+  } catch (err) {
+    await registry?.app.close();
+    throw err;
+  }
   return {
     app,
     config,
     http: request(app.getHttpServer()),
     dataDir,
+    registry,
     async close() {
       await app.close();
+      await registry?.app.close();
       await database?.drop();
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },

@@ -1,0 +1,98 @@
+import { Controller, Inject, Logger } from '@nestjs/common';
+import type { Type } from '@nestjs/common';
+import { MessagePattern } from '@nestjs/microservices';
+import { timingSafeEqual } from 'node:crypto';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { ImagesRepository } from '../images/images.repository.js';
+import { MembersRepository } from '../members/members.repository.js';
+import { ImageLocationsRepository } from '../image-data/image-locations.repository.js';
+import { ImageTasksSource } from '../tasks/image-tasks.source.js';
+import { DatabaseProbe } from './database-probe.js';
+import {
+  decodeValue,
+  encodeError,
+  encodeValue,
+  INTERNAL_ERROR,
+  UNAUTHORIZED_ERROR,
+} from './registry-codec.js';
+import { REGISTRY_OPERATIONS, registryPattern } from './registry-protocol.js';
+import type { RegistryReply, RegistryRepository } from './registry-protocol.js';
+
+function sameToken(expected: string, given: unknown): boolean {
+  if (typeof given !== 'string') return false;
+  const a = Buffer.from(expected);
+  const b = Buffer.from(given);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Answers the registry patterns with the SQL repositories (GLINT_ROLE=registry). */
+export abstract class RegistryDispatcher {
+  private readonly logger = new Logger('Registry');
+  private readonly targets: Record<RegistryRepository, object>;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(ImagesRepository) images: ImagesRepository,
+    @Inject(MembersRepository) members: MembersRepository,
+    @Inject(ImageLocationsRepository) locations: ImageLocationsRepository,
+    @Inject(ImageTasksSource) imageTasks: ImageTasksSource,
+    @Inject(DatabaseProbe) probe: DatabaseProbe,
+  ) {
+    this.targets = { images, members, locations, imageTasks, health: probe };
+  }
+
+  protected async dispatch(
+    repository: RegistryRepository,
+    operation: string,
+    data: unknown,
+  ): Promise<RegistryReply> {
+    const token = this.config.registry.token;
+    const message = (data ?? {}) as { args?: unknown; token?: unknown };
+    if (token !== undefined && !sameToken(token, message.token)) {
+      return { error: { code: UNAUTHORIZED_ERROR, message: 'the registry token is missing or wrong' } };
+    }
+    if (!Array.isArray(message.args)) {
+      return {
+        error: { code: INTERNAL_ERROR, message: 'a registry message carries its arguments as "args"' },
+      };
+    }
+    const target = this.targets[repository] as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    try {
+      const result = await target[operation](...(decodeValue(message.args) as unknown[]));
+      return { ok: encodeValue(result) };
+    } catch (err) {
+      const body = encodeError(err);
+      if (body.code === INTERNAL_ERROR)
+        this.logger.error({ err }, `registry ${repository}.${operation} failed`);
+      return { error: body };
+    }
+  }
+}
+
+/** A controller with one message pattern per operation of REGISTRY_OPERATIONS. */
+export function registryController(prefix: string): Type {
+  class RegistryController extends RegistryDispatcher {}
+  for (const [repository, operations] of Object.entries(REGISTRY_OPERATIONS) as Array<
+    [RegistryRepository, readonly string[]]
+  >) {
+    for (const operation of operations) {
+      const key = `registry:${repository}.${operation}`;
+      const descriptor: PropertyDescriptor = {
+        value(this: RegistryController, data: unknown) {
+          return this.dispatch(repository, operation, data);
+        },
+        writable: true,
+        configurable: true,
+      };
+      Object.defineProperty(RegistryController.prototype, key, descriptor);
+      MessagePattern(registryPattern(prefix, repository, operation))(
+        RegistryController.prototype,
+        key,
+        descriptor,
+      );
+    }
+  }
+  Controller()(RegistryController);
+  return RegistryController;
+}
