@@ -402,7 +402,9 @@ function findImageSchemaFile(explicit: string | undefined, configFile: string | 
   if (explicit) return readImageSchemaFile(resolve(cwd, explicit), 'GLINT_SCHEMA_IMAGE_FILE');
   if (!configFile) return undefined;
   const beside = join(dirname(configFile), 'schema-image.json');
-  return existsSync(beside) ? readImageSchemaFile(beside, 'schema-image.json beside GLINT_CONFIG') : undefined;
+  return existsSync(beside)
+    ? readImageSchemaFile(beside, 'schema-image.json beside GLINT_CONFIG')
+    : undefined;
 }
 
 /**
@@ -428,9 +430,14 @@ export function readImageSchemaFile(path: string, source: string): ImageSchemaFi
   for (const [name, schema] of Object.entries(parsed)) {
     if (!isPlainObject(schema)) throw fail(`property '${name}' must map to a JSON schema object`);
     const types: unknown[] =
-      schema.type === undefined ? [] : Array.isArray(schema.type) ? (schema.type as unknown[]) : [schema.type];
+      schema.type === undefined
+        ? []
+        : Array.isArray(schema.type)
+          ? (schema.type as unknown[])
+          : [schema.type];
     const unknown = types.find((t) => typeof t !== 'string' || !SCHEMA_TYPES.has(t));
-    if (unknown !== undefined) throw fail(`property '${name}' has an unknown type ${JSON.stringify(unknown)}`);
+    if (unknown !== undefined)
+      throw fail(`property '${name}' has an unknown type ${JSON.stringify(unknown)}`);
     if (schema.enum !== undefined && !Array.isArray(schema.enum))
       throw fail(`property '${name}': enum must be a list`);
     for (const keyword of NUMERIC_KEYWORDS)
@@ -441,7 +448,9 @@ export function readImageSchemaFile(path: string, source: string): ImageSchemaFi
         if (typeof schema.pattern !== 'string') throw new Error('not a string');
         new RegExp(schema.pattern, 'u');
       } catch (err) {
-        throw fail(`property '${name}': pattern is not a usable regular expression: ${(err as Error).message}`);
+        throw fail(
+          `property '${name}': pattern is not a usable regular expression: ${(err as Error).message}`,
+        );
       }
     }
   }
@@ -463,7 +472,10 @@ function withEnvOverrides(structured: unknown, vars: EnvironmentVariables): unkn
   if (vars.GLINT_PUBLIC_ENDPOINT !== undefined) out.public_endpoint = vars.GLINT_PUBLIC_ENDPOINT;
   if (vars.GLINT_ENABLE_PROXY_HEADERS_PARSING !== undefined) {
     const section = isPlainObject(out.oslo_middleware) ? out.oslo_middleware : {};
-    out.oslo_middleware = { ...section, enable_proxy_headers_parsing: vars.GLINT_ENABLE_PROXY_HEADERS_PARSING };
+    out.oslo_middleware = {
+      ...section,
+      enable_proxy_headers_parsing: vars.GLINT_ENABLE_PROXY_HEADERS_PARSING,
+    };
   }
   return out;
 }

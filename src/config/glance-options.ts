@@ -206,7 +206,8 @@ export class GlanceOptions {
   enabled_import_methods: string[] = ['glance-direct', 'web-download', 'copy-image'];
 
   /** Base URL of the version documents' links instead of the request's own URL (not of Location). */
-  @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
   public_endpoint?: string;
 
   /** Longest client request id kept (0: no limit); Glance allows 0 to 16384. */

@@ -237,7 +237,9 @@ function extraProperties(config: AppConfig, base: Record<string, JsonSchema>): R
   if (!file) return STOCK_EXTRA_PROPERTIES;
   const clashes = Object.keys(file.properties).filter((name) => Object.hasOwn(base, name));
   if (clashes.length)
-    throw new ConfigError(`${file.path}: custom properties (${clashes.join(', ')}) conflict with base properties`);
+    throw new ConfigError(
+      `${file.path}: custom properties (${clashes.join(', ')}) conflict with base properties`,
+    );
   return Object.fromEntries(
     Object.entries(file.properties).map(([name, schema]) => [name, { ...schema, is_base: false }]),
   );

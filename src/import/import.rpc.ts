@@ -11,7 +11,8 @@ import { ImportService } from './import.service.js';
  */
 export const IMPORT_RPC: RpcTable = {
   [MESH_PATTERNS.importImage]: rpc(ImportService, async (s, ctx, m) => {
-    if (m.store !== undefined && typeof m.store !== 'string') throw new InvalidError('store must be a string');
+    if (m.store !== undefined && typeof m.store !== 'string')
+      throw new InvalidError('store must be a string');
     await s.start(ctx, field(m, 'id'), m.body, m.store);
   }),
 };

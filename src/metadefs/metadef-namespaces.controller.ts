@@ -32,7 +32,6 @@ function orderedQuery(req: Request): Array<[string, string]> {
   return [...merged];
 }
 
-
 @ApiTags('metadefs')
 @Controller('v2/metadefs/namespaces')
 export class MetadefNamespacesController {

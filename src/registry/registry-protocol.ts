@@ -31,7 +31,17 @@ export const REGISTRY_OPERATIONS = {
     'list',
   ],
   members: ['list', 'find', 'countLive', 'add', 'setStatus', 'remove', 'removeAll'],
-  locations: ['list', 'listAll', 'add', 'setActive', 'remove', 'setStatus', 'pendingDelete', 'referencedElsewhere', 'projectUsage'],
+  locations: [
+    'list',
+    'listAll',
+    'add',
+    'setActive',
+    'remove',
+    'setStatus',
+    'pendingDelete',
+    'referencedElsewhere',
+    'projectUsage',
+  ],
   imageTasks: ['liveForImage'],
   health: ['ping'],
 } as const;

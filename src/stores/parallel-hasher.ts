@@ -248,7 +248,10 @@ export class ParallelHasher {
     workers.forEach(releaseWorker);
     this.wake();
     // A ring is reused only once no worker can still be reading it.
-    if (workers.every((w) => w.inFlight === 0 && !w.pending && !w.failure) && idleRings.length < MAX_IDLE_RINGS)
+    if (
+      workers.every((w) => w.inFlight === 0 && !w.pending && !w.failure) &&
+      idleRings.length < MAX_IDLE_RINGS
+    )
       idleRings.push(this.ring);
   }
 }

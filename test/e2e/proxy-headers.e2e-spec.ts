@@ -16,10 +16,8 @@ const owner = as('p1');
 
 async function locationOf(t: TestApp, headers: Record<string, string>): Promise<string> {
   const res = await t.http.post('/v2/images').set(owner).set(headers).send({ name: 'p' }).expect(201);
-  expect(res.headers.location).toBe(
-    `${(res.headers.location).split('/v2/')[0]}/v2/images/${res.body.id}`,
-  );
-  return (res.headers.location).replace(res.body.id as string, '<id>');
+  expect(res.headers.location).toBe(`${res.headers.location.split('/v2/')[0]}/v2/images/${res.body.id}`);
+  return res.headers.location.replace(res.body.id as string, '<id>');
 }
 
 async function versionHref(t: TestApp, path: string, headers: Record<string, string>): Promise<string> {

@@ -151,7 +151,14 @@ export function renderError(input: ErrorBodyInput, type: ErrorMediaType): Render
     const sentence = (escape: (t: string) => string) =>
       `The request media type ${escape(input.mediaType!)} is not supported by this server.\n<br /><br />\n`;
     if (type === 'application/json') {
-      return { contentType: 'application/json', body: webobJson(sentence((t) => t), code, title) };
+      return {
+        contentType: 'application/json',
+        body: webobJson(
+          sentence((t) => t),
+          code,
+          title,
+        ),
+      };
     }
     if (type === 'text/html') {
       return {
