@@ -279,7 +279,9 @@ export class ImportTaskHandler implements OnModuleInit {
   /** The staged data as a local file: plugins work on the staging store's file in place. */
   private stagedPath(source: ImageLocation): string {
     if (this.stores.storeOf(source) !== this.stores.staging || !source.url.startsWith('file:'))
-      throw new TaskFailedError('Import plugins need the staged data in the staging store');
+      throw new TaskFailedError(
+        'Import plugins work on a staged file: the staging store must be a file store (GLINT_STAGING_DIR), not S3',
+      );
     return fileURLToPath(source.url);
   }
 
