@@ -21,7 +21,7 @@ try {
     // Say at start what this process leaves to others, so that a missing route is never a surprise.
     const mode =
       role === 'api'
-        ? `no database: registry at ${config.registry.address}; /v2/tasks, image import and metadefs ` +
+        ? `no database: registry at ${config.registry.address} (it runs the tasks); metadefs ` +
           'are not served here (GLINT_ROLE=all serves them)'
         : database;
     console.log(

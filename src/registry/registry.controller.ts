@@ -8,6 +8,10 @@ import { ImagesRepository } from '../images/images.repository.js';
 import { MembersRepository } from '../members/members.repository.js';
 import { ImageLocationsRepository } from '../image-data/image-locations.repository.js';
 import { ImageTasksSource } from '../tasks/image-tasks.source.js';
+import { ImportApi } from '../import/import.port.js';
+import { TasksApi } from '../tasks/tasks.port.js';
+import type { QueryPairs } from '../tasks/tasks.service.js';
+import { decodeCaller } from './caller-context.js';
 import { DatabaseProbe } from './database-probe.js';
 import {
   decodeValue,
@@ -26,7 +30,7 @@ function sameToken(expected: string, given: unknown): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** Answers the registry patterns with the SQL repositories (GLINT_ROLE=registry). */
+/** Answers the registry patterns with the SQL repositories and the tasks and import services (GLINT_ROLE=registry). */
 export abstract class RegistryDispatcher {
   private readonly logger = new Logger('Registry');
   private readonly targets: Record<RegistryRepository, object>;
@@ -38,8 +42,24 @@ export abstract class RegistryDispatcher {
     @Inject(ImageLocationsRepository) locations: ImageLocationsRepository,
     @Inject(ImageTasksSource) imageTasks: ImageTasksSource,
     @Inject(DatabaseProbe) probe: DatabaseProbe,
+    @Inject(TasksApi) tasks: TasksApi,
+    @Inject(ImportApi) imports: ImportApi,
   ) {
-    this.targets = { images, members, locations, imageTasks, health: probe };
+    // Service calls: the caller crosses first and is rebuilt here, so the services' policy
+    // checks and owner rules see what they would see in a GLINT_ROLE=all process.
+    const service = {
+      tasks: {
+        create: (caller: unknown, type: string, input: Record<string, unknown> | null) =>
+          tasks.create(decodeCaller(caller), type, input),
+        get: (caller: unknown, id: string) => tasks.get(decodeCaller(caller), id),
+        list: (caller: unknown, query: QueryPairs) => tasks.list(decodeCaller(caller), query),
+      },
+      import: {
+        start: (caller: unknown, id: string, body: unknown, store: string | undefined) =>
+          imports.start(decodeCaller(caller), id, body, store),
+      },
+    };
+    this.targets = { images, members, locations, imageTasks, health: probe, ...service };
   }
 
   protected async dispatch(
