@@ -8,7 +8,7 @@ import { StoresModule } from './stores/stores.module.js';
 import { TasksModule } from './tasks/tasks.module.js';
 import { ImageTasksModule } from './tasks/image-tasks.module.js';
 import { ImportModule } from './import/import.module.js';
-import { RemoteImportModule, RemoteTasksModule } from './registry/remote-services.js';
+import { RemoteImportModule, RemoteMetadefsModule, RemoteTasksModule } from './registry/remote-services.js';
 
 /** The API's feature modules (images, members, tasks, stores…), in the order they are mounted. */
 export const FEATURE_MODULES: Array<Type | DynamicModule> = [
@@ -25,21 +25,18 @@ export const FEATURE_MODULES: Array<Type | DynamicModule> = [
 
 /**
  * Features that keep their own database access (TypeORM entities and transactions, the task
- * queue's tables). A GLINT_ROLE=api process has no database: the tasks API and import are served
- * by the same controllers calling the registry, which runs the services (and the task queue);
- * metadefs is not mounted there (README "Registry").
+ * queue's tables). A GLINT_ROLE=api process has no database: the tasks API, import and metadefs
+ * are served by the same controllers calling the registry, which runs their services (and the
+ * task queue) for the caller (README "Registry").
  */
-const API_ROLE_REPLACEMENTS = new Map<Type | DynamicModule, Type | DynamicModule | null>([
+const API_ROLE_REPLACEMENTS = new Map<Type | DynamicModule, Type | DynamicModule>([
   [TasksModule, RemoteTasksModule],
   [ImportModule, RemoteImportModule],
-  [MetadefsModule, null],
+  [MetadefsModule, RemoteMetadefsModule],
 ]);
 
 /** The features a process of this role mounts. */
 export function featureModules(role: 'all' | 'api' | 'registry'): Array<Type | DynamicModule> {
   if (role !== 'api') return FEATURE_MODULES;
-  return FEATURE_MODULES.flatMap((m) => {
-    const replacement = API_ROLE_REPLACEMENTS.has(m) ? API_ROLE_REPLACEMENTS.get(m) : m;
-    return replacement ? [replacement] : [];
-  });
+  return FEATURE_MODULES.map((m) => API_ROLE_REPLACEMENTS.get(m) ?? m);
 }

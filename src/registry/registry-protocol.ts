@@ -47,8 +47,14 @@ export const REGISTRY_OPERATIONS = {
   health: ['ping'],
   // Service calls, not repository ones: their first argument is the caller (caller-context.ts),
   // and the registry runs the service with its policy checks, as GLINT_ROLE=all would.
+  // Each operation is the service method of that name (TasksApi, ImportApi, the metadef services).
   tasks: ['create', 'get', 'list'],
   import: ['start'],
+  metadefNamespaces: ['list', 'create', 'show', 'update', 'remove', 'removeContents'],
+  metadefObjects: ['list', 'create', 'show', 'update', 'remove'],
+  metadefProperties: ['list', 'create', 'show', 'update', 'remove'],
+  metadefTags: ['list', 'createOne', 'createMany', 'show', 'update', 'remove'],
+  metadefResourceTypes: ['listAll', 'listForNamespace', 'create', 'remove'],
 } as const;
 
 export type RegistryRepository = keyof typeof REGISTRY_OPERATIONS;
@@ -95,3 +101,14 @@ export function registryTransportOptions(raw: string): MeshTransportOptions {
   }
   return meshTransportOptions(raw);
 }
+
+/** The registry patterns that are service calls: the caller first, then the method's arguments. */
+export const SERVICE_CALLS: ReadonlySet<RegistryRepository> = new Set<RegistryRepository>([
+  'tasks',
+  'import',
+  'metadefNamespaces',
+  'metadefObjects',
+  'metadefProperties',
+  'metadefTags',
+  'metadefResourceTypes',
+]);

@@ -16,6 +16,7 @@ import { StoresModule } from '../stores/stores.module.js';
 import { ImageDataModule } from '../image-data/image-data.module.js';
 import { TasksModule } from '../tasks/tasks.module.js';
 import { ImportModule } from '../import/import.module.js';
+import { MetadefsModule } from '../metadefs/metadefs.module.js';
 import { RepositoriesModule } from './repositories.module.js';
 import { registryController } from './registry.controller.js';
 
@@ -35,8 +36,8 @@ class MembershipWiring implements OnModuleInit {
 /**
  * GLINT_ROLE=registry: the database connection (migrations run at start as with role=all), the
  * SQL repositories behind the registry patterns, and the health endpoints over HTTP. It also
- * runs the tasks API's and import's services and the task executor (the task queue lives in the
- * database), so it mounts the features those need: their HTTP routes are refused in front of the
+ * runs the services of the tasks API, import and metadefs, and the task executor (the task queue
+ * lives in the database), so it mounts the features those need: their HTTP routes are refused in front of the
  * router (registry.app.ts), only the registry patterns reach them. No auth: API processes
  * authenticate, and hand the caller over for the service calls.
  */
@@ -60,6 +61,7 @@ export class RegistryAppModule {
         ImageDataModule,
         TasksModule,
         ImportModule,
+        MetadefsModule,
       ],
       controllers: [registryController(config.registry.prefix)],
       providers: [

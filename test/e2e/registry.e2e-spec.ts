@@ -248,8 +248,21 @@ describe('GLINT_ROLE=api with a GLINT_ROLE=registry (TCP)', () => {
       .expect(400);
   });
 
-  it('does not mount metadefs; the registry answers only health over HTTP', async () => {
-    await t.http.get('/v2/metadefs/namespaces').set(owner).expect(404);
+  it('serves metadefs through the registry; the registry answers only health over HTTP', async () => {
+    const admin = as('p-owner', 'admin,member,reader');
+    await t.http
+      .post('/v2/metadefs/namespaces')
+      .set(admin)
+      .send({ namespace: 'Glint::Split', visibility: 'private' })
+      .expect(201);
+    const [row] = await registryRows(t, 'SELECT owner FROM metadef_namespaces WHERE namespace = $1', [
+      'Glint::Split',
+    ]);
+    expect(row.owner).toBe('p-owner');
+    await t.http.get('/v2/metadefs/namespaces/Glint::Split').set(admin).expect(200);
+    // A private namespace of another project: the registry's visibility rules, for this caller.
+    await t.http.get('/v2/metadefs/namespaces/Glint::Split').set(stranger).expect(404);
+    await t.http.delete('/v2/metadefs/namespaces/Glint::Split').set(owner).expect(403);
     // The registry mounts the task features for its task queue, never their routes.
     await t.registry!.http.get('/v2/tasks').set(as('p', 'admin')).expect(404);
     await t.registry!.http.get('/v2/images').set(as('p', 'admin')).expect(404);
