@@ -8,6 +8,7 @@ import { StoresModule } from './stores/stores.module.js';
 import { TasksModule } from './tasks/tasks.module.js';
 import { ImageTasksModule } from './tasks/image-tasks.module.js';
 import { ImportModule } from './import/import.module.js';
+import { RemoteImportModule, RemoteMetadefsModule, RemoteTasksModule } from './registry/remote-services.js';
 
 /** The API's feature modules (images, members, tasks, stores…), in the order they are mounted. */
 export const FEATURE_MODULES: Array<Type | DynamicModule> = [
@@ -24,17 +25,18 @@ export const FEATURE_MODULES: Array<Type | DynamicModule> = [
 
 /**
  * Features that keep their own database access (TypeORM entities and transactions, the task
- * queue's tables) instead of the registry's repository ports. A GLINT_ROLE=api process has no
- * database, so it does not mount them; a GLINT_ROLE=all process of the same deployment serves
- * their routes (README "Registry").
+ * queue's tables). A GLINT_ROLE=api process has no database: the tasks API, import and metadefs
+ * are served by the same controllers calling the registry, which runs their services (and the
+ * task queue) for the caller (README "Registry").
  */
-export const DATABASE_BOUND_FEATURES: ReadonlySet<Type | DynamicModule> = new Set([
-  TasksModule,
-  ImportModule,
-  MetadefsModule,
+const API_ROLE_REPLACEMENTS = new Map<Type | DynamicModule, Type | DynamicModule>([
+  [TasksModule, RemoteTasksModule],
+  [ImportModule, RemoteImportModule],
+  [MetadefsModule, RemoteMetadefsModule],
 ]);
 
 /** The features a process of this role mounts. */
 export function featureModules(role: 'all' | 'api' | 'registry'): Array<Type | DynamicModule> {
-  return role === 'api' ? FEATURE_MODULES.filter((m) => !DATABASE_BOUND_FEATURES.has(m)) : FEATURE_MODULES;
+  if (role !== 'api') return FEATURE_MODULES;
+  return FEATURE_MODULES.map((m) => API_ROLE_REPLACEMENTS.get(m) ?? m);
 }

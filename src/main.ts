@@ -18,11 +18,10 @@ try {
         `health on http://${config.host}:${config.port}; ${ready}`,
     );
   } else {
-    // Say at start what this process leaves to others, so that a missing route is never a surprise.
+    // Say where the data is: an api process's tasks run in the registry, not here.
     const mode =
       role === 'api'
-        ? `no database: registry at ${config.registry.address}; /v2/tasks, image import and metadefs ` +
-          'are not served here (GLINT_ROLE=all serves them)'
+        ? `no database: registry at ${config.registry.address}, which also runs the tasks`
         : database;
     console.log(
       `Glint listening on http://${config.host}:${config.port} (auth ${config.auth}, ${mode}); ${ready}`,

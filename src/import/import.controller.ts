@@ -4,12 +4,12 @@ import type { Request } from 'express';
 import { Ctx } from '../auth/ctx.decorator.js';
 import type { RequestContext } from '../auth/request-context.js';
 import { Policy } from '../policy/policy.decorator.js';
-import { ImportService } from './import.service.js';
+import { ImportApi } from './import.port.js';
 
 @ApiTags('images')
 @Controller()
 export class ImportController {
-  constructor(private readonly imports: ImportService) {}
+  constructor(private readonly imports: ImportApi) {}
 
   @Post('v2/images/:id/import')
   @HttpCode(202)

@@ -5,28 +5,11 @@ import { IMAGES_RPC } from '../images/images.rpc.js';
 import { IMPORT_RPC } from '../import/import.rpc.js';
 import { MEMBERS_RPC } from '../members/members.rpc.js';
 import { TASKS_RPC } from '../tasks/tasks.rpc.js';
-import { ImportService } from '../import/import.service.js';
-import { TasksService } from '../tasks/tasks.service.js';
 import type { RpcTable } from './rpc-table.js';
 import { rpcController } from './rpc-table.js';
 
 /** Every feature's mesh patterns. */
 export const RPC_TABLES: RpcTable[] = [IMAGES_RPC, MEMBERS_RPC, IMPORT_RPC, TASKS_RPC];
-
-/**
- * Services of the features a GLINT_ROLE=api process does not mount (features.ts): it does not
- * subscribe to their patterns, so that a GLINT_ROLE=all process on the same broker answers them.
- */
-const DATABASE_BOUND_SERVICES = new Set<unknown>([TasksService, ImportService]);
-
-function tablesFor(role: AppConfig['registry']['role']): RpcTable[] {
-  if (role !== 'api') return RPC_TABLES;
-  return RPC_TABLES.map((table) =>
-    Object.fromEntries(
-      Object.entries(table).filter(([, route]) => !DATABASE_BOUND_SERVICES.has(route.service)),
-    ),
-  );
-}
 
 /** The message-pattern handlers, mounted only when GLINT_MESH names at least one listener. */
 @Module({})
@@ -35,7 +18,7 @@ export class MeshModule {
     if (!config.mesh.listeners.length) return { module: MeshModule };
     return {
       module: MeshModule,
-      controllers: [rpcController(config.mesh.prefix, tablesFor(config.registry.role))],
+      controllers: [rpcController(config.mesh.prefix, RPC_TABLES)],
     };
   }
 }

@@ -32,6 +32,14 @@ import { MetadefsRepository } from './metadefs.repository.js';
     MetadefTagsService,
     MetadefResourceTypesService,
   ],
-  exports: [MetadefsRepository, MetadefResourceTypesService],
+  // All services: the registry serves them to GLINT_ROLE=api processes (src/registry).
+  exports: [
+    MetadefsRepository,
+    MetadefNamespacesService,
+    MetadefObjectsService,
+    MetadefPropertiesService,
+    MetadefTagsService,
+    MetadefResourceTypesService,
+  ],
 })
 export class MetadefsModule {}

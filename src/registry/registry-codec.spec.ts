@@ -4,7 +4,9 @@ import {
   DomainError,
   DuplicateError,
   NotFoundError,
+  OverLimitError,
   PolicyDeniedError,
+  StorageFullError,
 } from '../common/errors/domain-errors.js';
 import { ConfigError, loadConfig } from '../config/app-config.js';
 import {
@@ -106,8 +108,15 @@ describe('registry errors', () => {
     expect(back).toBeInstanceOf(RegistryOperationError);
     expect(back).not.toBeInstanceOf(DomainError);
     expect(back.message).toContain('members.add');
-    // A policy refusal has its own constructor: never rebuilt from text, so it is internal too.
-    expect(encodeError(new PolicyDeniedError('get_image')).code).toBe(INTERNAL_ERROR);
+  });
+
+  it('brings a policy refusal back with its rule, and a message-only subclass as its parent', () => {
+    const denied = decodeError(encodeError(new PolicyDeniedError('copy_image')), 'import.start');
+    expect(denied).toBeInstanceOf(PolicyDeniedError);
+    expect(denied.message).toBe('You are not authorized to complete copy_image action.');
+    const full = decodeError(encodeError(new StorageFullError()), 'x');
+    expect(full).toBeInstanceOf(OverLimitError);
+    expect(full.message).toBe(new StorageFullError().message);
   });
 });
 

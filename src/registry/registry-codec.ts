@@ -77,9 +77,29 @@ export const INTERNAL_ERROR = 'internal';
 /** A request without the right GLINT_REGISTRY_TOKEN. */
 export const UNAUTHORIZED_ERROR = 'unauthorized';
 
+/** A policy refusal carries its rule: the service calls (tasks, import) evaluate policy in the registry. */
+const POLICY_DENIED = 'PolicyDeniedError';
+
+/**
+ * The nearest class up the error's chain that can be rebuilt: a subclass that only fixes its
+ * message (StorageFullError, AttributeForbiddenError) answers as its parent does.
+ */
+function rebuildableName(err: DomainError): string | undefined {
+  for (let proto: unknown = Object.getPrototypeOf(err); proto && proto !== DomainError.prototype;) {
+    const name = (proto as { constructor: { name: string } }).constructor.name;
+    if (REBUILDABLE[name]) return name;
+    proto = Object.getPrototypeOf(proto);
+  }
+  return undefined;
+}
+
 export function encodeError(err: unknown): RegistryErrorBody {
-  if (err instanceof DomainError && REBUILDABLE[err.name]) {
-    return { code: err.name, message: err.message, ...(err.detail ? { detail: true } : {}) };
+  if (err instanceof errors.PolicyDeniedError) {
+    return { code: POLICY_DENIED, message: err.message, rule: err.rule };
+  }
+  const name = err instanceof DomainError ? rebuildableName(err) : undefined;
+  if (err instanceof DomainError && name) {
+    return { code: name, message: err.message, ...(err.detail ? { detail: true } : {}) };
   }
   const message = err instanceof Error ? err.message : String(err);
   return { code: INTERNAL_ERROR, message };
@@ -98,6 +118,8 @@ export class RegistryOperationError extends Error {
 
 /** The error the API process throws for a registry error reply: the same domain error where there is one. */
 export function decodeError(body: RegistryErrorBody, operation: string): Error {
+  if (body.code === POLICY_DENIED && typeof body.rule === 'string')
+    return new errors.PolicyDeniedError(body.rule);
   const Rebuilt = REBUILDABLE[body.code];
   if (Rebuilt) return new Rebuilt(body.message, { detail: body.detail ?? false });
   return new RegistryOperationError(body.code, `registry ${operation}: ${body.message}`);

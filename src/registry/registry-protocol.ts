@@ -5,8 +5,9 @@ import type { MeshTransportOptions } from '../client/transport-url.js';
  * The registry's wire contract (GLINT_ROLE=registry ↔ GLINT_ROLE=api): one message pattern per
  * repository operation, `<GLINT_REGISTRY_PREFIX>.<repository>.<operation>` (`glint.registry.images.list`).
  * It is a namespace of its own,
- * apart from the public mesh patterns (`<GLINT_MESH_PREFIX>.image.get`…): these messages carry
- * no caller identity and skip policy, so they belong on a private network (and GLINT_REGISTRY_TOKEN).
+ * apart from the public mesh patterns (`<GLINT_MESH_PREFIX>.image.get`…): repository messages carry
+ * no caller identity and skip policy, and service messages carry a caller the registry believes, so
+ * they belong on a private network (and GLINT_REGISTRY_TOKEN).
  */
 
 /**
@@ -44,6 +45,16 @@ export const REGISTRY_OPERATIONS = {
   ],
   imageTasks: ['liveForImage'],
   health: ['ping'],
+  // Service calls, not repository ones: their first argument is the caller (caller-context.ts),
+  // and the registry runs the service with its policy checks, as GLINT_ROLE=all would.
+  // Each operation is the service method of that name (TasksApi, ImportApi, the metadef services).
+  tasks: ['create', 'get', 'list'],
+  import: ['start'],
+  metadefNamespaces: ['list', 'create', 'show', 'update', 'remove', 'removeContents'],
+  metadefObjects: ['list', 'create', 'show', 'update', 'remove'],
+  metadefProperties: ['list', 'create', 'show', 'update', 'remove'],
+  metadefTags: ['list', 'createOne', 'createMany', 'show', 'update', 'remove'],
+  metadefResourceTypes: ['listAll', 'listForNamespace', 'create', 'remove'],
 } as const;
 
 export type RegistryRepository = keyof typeof REGISTRY_OPERATIONS;
@@ -63,6 +74,8 @@ export interface RegistryErrorBody {
   code: string;
   message: string;
   detail?: boolean;
+  /** PolicyDeniedError: the rule that refused. */
+  rule?: string;
 }
 
 /** Every reply is an envelope, so that errors cross every transport the same way. */
@@ -88,3 +101,14 @@ export function registryTransportOptions(raw: string): MeshTransportOptions {
   }
   return meshTransportOptions(raw);
 }
+
+/** The registry patterns that are service calls: the caller first, then the method's arguments. */
+export const SERVICE_CALLS: ReadonlySet<RegistryRepository> = new Set<RegistryRepository>([
+  'tasks',
+  'import',
+  'metadefNamespaces',
+  'metadefObjects',
+  'metadefProperties',
+  'metadefTags',
+  'metadefResourceTypes',
+]);

@@ -8,6 +8,14 @@ import { ImagesRepository } from '../images/images.repository.js';
 import { MembersRepository } from '../members/members.repository.js';
 import { ImageLocationsRepository } from '../image-data/image-locations.repository.js';
 import { ImageTasksSource } from '../tasks/image-tasks.source.js';
+import { ImportApi } from '../import/import.port.js';
+import { TasksApi } from '../tasks/tasks.port.js';
+import { MetadefNamespacesService } from '../metadefs/metadef-namespaces.service.js';
+import { MetadefObjectsService } from '../metadefs/metadef-objects.service.js';
+import { MetadefPropertiesService } from '../metadefs/metadef-properties.service.js';
+import { MetadefTagsService } from '../metadefs/metadef-tags.service.js';
+import { MetadefResourceTypesService } from '../metadefs/metadef-resource-types.service.js';
+import { decodeCaller } from './caller-context.js';
 import { DatabaseProbe } from './database-probe.js';
 import {
   decodeValue,
@@ -19,6 +27,20 @@ import {
 import { REGISTRY_OPERATIONS, registryPattern } from './registry-protocol.js';
 import type { RegistryReply, RegistryRepository } from './registry-protocol.js';
 
+/**
+ * A service's operations as registry targets: the caller crosses first and is rebuilt here, so
+ * the service's policy checks and owner rules see what they would see in a GLINT_ROLE=all process.
+ */
+function callerFirst(service: object, operations: readonly string[]): object {
+  const methods = service as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  return Object.fromEntries(
+    operations.map((op) => [
+      op,
+      (caller: unknown, ...args: unknown[]) => methods[op].call(service, decodeCaller(caller), ...args),
+    ]),
+  );
+}
+
 function sameToken(expected: string, given: unknown): boolean {
   if (typeof given !== 'string') return false;
   const a = Buffer.from(expected);
@@ -26,7 +48,10 @@ function sameToken(expected: string, given: unknown): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** Answers the registry patterns with the SQL repositories (GLINT_ROLE=registry). */
+/**
+ * Answers the registry patterns (GLINT_ROLE=registry): the SQL repositories, and the services of
+ * the tasks API, import and metadefs.
+ */
 export abstract class RegistryDispatcher {
   private readonly logger = new Logger('Registry');
   private readonly targets: Record<RegistryRepository, object>;
@@ -38,8 +63,30 @@ export abstract class RegistryDispatcher {
     @Inject(ImageLocationsRepository) locations: ImageLocationsRepository,
     @Inject(ImageTasksSource) imageTasks: ImageTasksSource,
     @Inject(DatabaseProbe) probe: DatabaseProbe,
+    @Inject(TasksApi) tasks: TasksApi,
+    @Inject(ImportApi) imports: ImportApi,
+    @Inject(MetadefNamespacesService) metadefNamespaces: MetadefNamespacesService,
+    @Inject(MetadefObjectsService) metadefObjects: MetadefObjectsService,
+    @Inject(MetadefPropertiesService) metadefProperties: MetadefPropertiesService,
+    @Inject(MetadefTagsService) metadefTags: MetadefTagsService,
+    @Inject(MetadefResourceTypesService) metadefResourceTypes: MetadefResourceTypesService,
   ) {
-    this.targets = { images, members, locations, imageTasks, health: probe };
+    const services = {
+      tasks,
+      import: imports,
+      metadefNamespaces,
+      metadefObjects,
+      metadefProperties,
+      metadefTags,
+      metadefResourceTypes,
+    };
+    const calls = Object.fromEntries(
+      Object.entries(services).map(([name, service]) => [
+        name,
+        callerFirst(service, REGISTRY_OPERATIONS[name as RegistryRepository]),
+      ]),
+    ) as Record<keyof typeof services, object>;
+    this.targets = { images, members, locations, imageTasks, health: probe, ...calls };
   }
 
   protected async dispatch(

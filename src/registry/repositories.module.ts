@@ -57,6 +57,8 @@ export class RepositoriesModule {
           ];
     // The task rows' TypeORM repository, for the SQL side only: an api process has no DataSource.
     const imports = config.registry.role === 'api' ? [] : [TypeOrmModule.forFeature([TaskEntity])];
-    return { module: RepositoriesModule, imports, providers, exports: PORTS };
+    // The registry client also serves the remote tasks and import routes (remote-services.ts).
+    const exports = config.registry.role === 'api' ? [...PORTS, RegistryClient] : PORTS;
+    return { module: RepositoriesModule, imports, providers, exports };
   }
 }

@@ -17,7 +17,7 @@ import { MethodNotAllowedError } from '../common/errors/domain-errors.js';
 import { absoluteLocation } from '../common/http/request-origin.js';
 import { Policy } from '../policy/policy.decorator.js';
 import { CreateTaskDto, parseCreateTaskBody } from './dto/create-task.dto.js';
-import { TasksService } from './tasks.service.js';
+import { TasksApi } from './tasks.port.js';
 import type { TaskList } from './tasks.service.js';
 import type { TaskDocument } from './task-view.js';
 
@@ -29,7 +29,7 @@ const TASKS_DELETE_REFUSED =
 @ApiTags('tasks')
 @Controller('v2/tasks')
 export class TasksController {
-  constructor(private readonly tasks: TasksService) {}
+  constructor(private readonly tasks: TasksApi) {}
 
   @Post()
   @HttpCode(201)
@@ -45,7 +45,7 @@ export class TasksController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<TaskDocument> {
     const { type, input } = parseCreateTaskBody(body);
-    const task = await this.tasks.createFromApi(ctx, type, input);
+    const task = await this.tasks.create(ctx, type, input);
     res.setHeader('Location', absoluteLocation(req, task.self));
     return task;
   }

@@ -8,6 +8,7 @@ import { TasksService } from './tasks.service.js';
 import { TaskLifecycle } from './task-lifecycle.service.js';
 import { TaskExecutor } from './executor/task-executor.js';
 import { TaskHandlerRegistry } from './executor/task-handler.registry.js';
+import { LocalTasksApi, TasksApi } from './tasks.port.js';
 
 /**
  * Tasks and their executor. Other features use TasksService.createTask to start background work
@@ -16,7 +17,14 @@ import { TaskHandlerRegistry } from './executor/task-handler.registry.js';
 @Module({
   imports: [TypeOrmModule.forFeature([TaskEntity]), ImagesModule],
   controllers: [TasksController],
-  providers: [TasksRepository, TasksService, TaskLifecycle, TaskExecutor, TaskHandlerRegistry],
-  exports: [TasksService, TaskHandlerRegistry],
+  providers: [
+    TasksRepository,
+    TasksService,
+    TaskLifecycle,
+    TaskExecutor,
+    TaskHandlerRegistry,
+    { provide: TasksApi, useClass: LocalTasksApi },
+  ],
+  exports: [TasksService, TaskHandlerRegistry, TasksApi],
 })
 export class TasksModule {}

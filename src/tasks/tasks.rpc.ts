@@ -3,7 +3,7 @@ import { MESH_PATTERNS } from '../client/contract.js';
 import { ImagesService } from '../images/images.service.js';
 import { field, queryString, rpc } from '../mesh/rpc-table.js';
 import type { RpcTable } from '../mesh/rpc-table.js';
-import { TasksService } from './tasks.service.js';
+import { TasksApi } from './tasks.port.js';
 import { ImageTasksSource, imageTasksBody } from './image-tasks.source.js';
 
 /**
@@ -11,12 +11,16 @@ import { ImageTasksSource, imageTasksBody } from './image-tasks.source.js';
  * routes do (admin by default); `image.task.list` needs only a visible image, so an owner can
  * follow the import it started.
  */
+/** The port is an abstract class: a token to look up, never constructed here. */
+const TASKS_API = TasksApi as unknown as Type<TasksApi>;
+
 export const TASKS_RPC: RpcTable = {
-  [MESH_PATTERNS.getTask]: rpc(TasksService, (s, ctx, m) => s.get(ctx, field(m, 'id')), {
+  // Through the port, as the /v2/tasks routes: GLINT_ROLE=api serves them by calling the registry.
+  [MESH_PATTERNS.getTask]: rpc(TASKS_API, (s, ctx, m) => s.get(ctx, field(m, 'id')), {
     policy: 'tasks_api_access',
   }),
   [MESH_PATTERNS.listTasks]: rpc(
-    TasksService,
+    TASKS_API,
     (s, ctx, m) => s.list(ctx, [...new URLSearchParams(queryString(m))]),
     { policy: 'tasks_api_access' },
   ),

@@ -172,7 +172,7 @@ describe('POST /v2/images/{id}/import on two file stores', () => {
     expect(img.os_glance_import_task).toBeUndefined();
     expect(files(fast)).toContain(id);
     expect(files(cold)).toContain(id);
-    expect(await t.app.get(ImageDataService).stagedLocations(id)).toEqual([]);
+    expect(await t.backend.get(ImageDataService).stagedLocations(id)).toEqual([]);
     const dl = await t.http
       .get(`/v2/images/${id}/file`)
       .set(USER)
@@ -200,7 +200,7 @@ describe('POST /v2/images/{id}/import on two file stores', () => {
     expect(img.status).toBe('queued');
     expect(img.os_glance_import_task).toBeUndefined();
     expect(img.os_glance_failed_import).toBe('fast');
-    expect(await t.app.get(ImageDataService).stagedLocations(id)).toEqual([]);
+    expect(await t.backend.get(ImageDataService).stagedLocations(id)).toEqual([]);
     expect(files(fast)).not.toContain(id);
     expect(files(cold)).not.toContain(id);
   });
@@ -464,7 +464,7 @@ describe('POST /v2/images/{id}/import on two file stores', () => {
     const first = await finished(id);
     expect(first.status).toBe('success');
     // A finished task that was updated a moment ago still holds the lock (Glance's rule).
-    const images = t.app.get(ImagesService);
+    const images = t.backend.get(ImagesService);
     expect(await images.tryTakeProperty(id, 'os_glance_import_task', String(first.id))).toBe(true);
     await t.http.delete(`/v2/stores/cold/${id}`).set(ADMIN).expect(204);
     const held = await t.http
@@ -473,7 +473,7 @@ describe('POST /v2/images/{id}/import on two file stores', () => {
       .send({ method: { name: 'copy-image' }, stores: ['cold'] });
     expect([held.status, errorText(held.body)]).toEqual([409, 'Image has active task']);
     // Aged past 60 minutes: stale, taken over.
-    await t.app
+    await t.backend
       .get(DataSource)
       .query(`UPDATE tasks SET updated_at = now() - interval '2 hours' WHERE id = $1`, [first.id]);
     await t.http

@@ -93,7 +93,7 @@ describe('metadef catalog loader', () => {
 
   beforeAll(async () => {
     t = await startTestApp({ GLINT_AUTH: 'trusted' });
-    catalog = new MetadefCatalog(new MetadefsRepository(t.app.get(DataSource)));
+    catalog = new MetadefCatalog(new MetadefsRepository(t.backend.get(DataSource)));
   });
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'glint-catalog-'));

@@ -25,7 +25,8 @@ describe('metadefs API', () => {
 
   beforeAll(async () => {
     t = await startTestApp({ GLINT_AUTH: 'trusted' });
-    t.app.get(EventEmitter2).on(NOTIFICATION_EVENT, (n: Notification) => sent.push(n));
+    // Registry mode: the services, and so the notifications, run in the registry app.
+    t.backend.get(EventEmitter2).on(NOTIFICATION_EVENT, (n: Notification) => sent.push(n));
   });
   afterAll(async () => {
     await t?.close();

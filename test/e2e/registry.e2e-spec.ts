@@ -11,6 +11,7 @@ import { TaskEntity } from '../../src/tasks/task.entity.js';
 import { freePort, startTestApp } from '../support/test-app.js';
 import type { TestApp } from '../support/test-app.js';
 import { PATCH_TYPE, as } from '../support/images.js';
+import { IMPORT_BODY } from '../support/tasks.js';
 
 const owner = as('p-owner');
 const member = as('p-member');
@@ -205,9 +206,67 @@ describe('GLINT_ROLE=api with a GLINT_ROLE=registry (TCP)', () => {
     await t.http.get(`/v2/images/${id}/tasks`).set(stranger).expect(404);
   });
 
-  it('does not mount the features that keep their own database access', async () => {
-    await t.http.get('/v2/tasks').set(owner).expect(404);
-    await t.http.get('/v2/metadefs/namespaces').set(owner).expect(404);
+  it("serves the tasks API and import through the registry, with the caller's policy", async () => {
+    const admin = as('p-owner', 'admin,member,reader');
+    // tasks_api_access is evaluated in the registry for the caller the api process authenticated.
+    const refused = await t.http.get('/v2/tasks').set(owner).expect(403);
+    expect(refused.body.message).toContain('tasks_api_access');
+    const created = await t.http.post('/v2/tasks').set(admin).send(IMPORT_BODY).expect(201);
+    expect(created.headers.location).toMatch(new RegExp(`/v2/tasks/${created.body.id as string}$`));
+    const [row] = await registryRows(t, 'SELECT owner FROM tasks WHERE id = $1', [created.body.id]);
+    expect(row.owner).toBe('p-owner');
+    const shown = await t.http
+      .get(`/v2/tasks/${created.body.id as string}`)
+      .set(admin)
+      .expect(200);
+    expect(shown.body).toMatchObject({ id: created.body.id, type: 'import', owner: 'p-owner' });
+    expect(shown.body.created_at).toBe(created.body.created_at);
+    const list = await t.http.get('/v2/tasks?limit=1').set(admin).expect(200);
+    expect(list.body.tasks.map((x: { id: string }) => x.id)).toContain(created.body.id);
+    await t.http.get(`/v2/tasks/${randomUUID()}`).set(admin).expect(404);
+
+    const image = (await t.http.post('/v2/images').set(owner).send({ name: 'imp' }).expect(201)).body
+      .id as string;
+    // Domain errors of the registry's ImportService come back as the same answers.
+    const unstaged = await t.http
+      .post(`/v2/images/${image}/import`)
+      .set(owner)
+      .send({ method: { name: 'glance-direct' } })
+      .expect(409);
+    expect(unstaged.body.message).toContain(
+      "Image needs to be staged before 'glance-direct' method can be used",
+    );
+    await t.http
+      .post(`/v2/images/${image}/import`)
+      .set(stranger)
+      .send({ method: { name: 'glance-direct' } })
+      .expect(404);
+    await t.http
+      .post(`/v2/images/${image}/import`)
+      .set(owner)
+      .send({ method: { name: 'nope' } })
+      .expect(400);
+  });
+
+  it('serves metadefs through the registry; the registry answers only health over HTTP', async () => {
+    const admin = as('p-owner', 'admin,member,reader');
+    await t.http
+      .post('/v2/metadefs/namespaces')
+      .set(admin)
+      .send({ namespace: 'Glint::Split', visibility: 'private' })
+      .expect(201);
+    const [row] = await registryRows(t, 'SELECT owner FROM metadef_namespaces WHERE namespace = $1', [
+      'Glint::Split',
+    ]);
+    expect(row.owner).toBe('p-owner');
+    await t.http.get('/v2/metadefs/namespaces/Glint::Split').set(admin).expect(200);
+    // A private namespace of another project: the registry's visibility rules, for this caller.
+    await t.http.get('/v2/metadefs/namespaces/Glint::Split').set(stranger).expect(404);
+    await t.http.delete('/v2/metadefs/namespaces/Glint::Split').set(owner).expect(403);
+    // The registry mounts the task features for its task queue, never their routes.
+    await t.registry!.http.get('/v2/tasks').set(as('p', 'admin')).expect(404);
+    await t.registry!.http.get('/v2/images').set(as('p', 'admin')).expect(404);
+    await t.registry!.http.get('/health/live').expect(200);
   });
 });
 
@@ -286,7 +345,7 @@ describe('GLINT_ROLE=api with a registry over NATS', () => {
 });
 
 describe('GLINT_ROLE=api with mesh listeners', () => {
-  it('answers image patterns and image task lists, and leaves task and import patterns to role=all', async () => {
+  it('answers image, import and task patterns, the latter through the registry', async () => {
     const mesh = `tcp://127.0.0.1:${await freePort()}`;
     const t = await startTestApp({ GLINT_AUTH: 'trusted', GLINT_MESH: mesh }, undefined, {
       role: 'registry',
@@ -300,8 +359,10 @@ describe('GLINT_ROLE=api with mesh listeners', () => {
       const image = await glint.createImage({ name: 'over-mesh' });
       expect((await glint.getImage(image.id)).name).toBe('over-mesh');
       expect(await glint.listImageTasks(image.id)).toEqual({ tasks: [] });
-      // No handler in this process: the TCP listener refuses the pattern instead of failing inside.
-      await expect(glint.getTask(randomUUID())).rejects.toThrow(/no matching message handler/i);
+      await expect(glint.getTask(randomUUID())).rejects.toMatchObject({ code: 404 });
+      await expect(glint.importImage(image.id, { method: { name: 'glance-direct' } })).rejects.toMatchObject({
+        code: 409,
+      });
     } finally {
       await glint.close();
       await t.close();

@@ -367,7 +367,7 @@ describe('tasks API (default policy)', () => {
         .send({ type: 'api_image_import', input: { image_id: image } })
         .expect(201);
       await waitForTask(t.http, res.body.id);
-      const service = t.app.get(TasksService);
+      const service = t.backend.get(TasksService);
       const owner = new RequestContext('alice', 'p1', ['member', 'reader'], false);
       const other = new RequestContext('bob', 'p2', ['member', 'reader'], false);
       const { tasks } = await service.listForImage(owner, image);
@@ -466,7 +466,7 @@ describe('tasks API (tasks open to members, tasks expire at once)', () => {
       .set(MEMBER_P1)
       .send({ type: 'api_image_import', input: { image_id: 'i2' } })
       .expect(201);
-    const service = t.app.get(TasksService);
+    const service = t.backend.get(TasksService);
     const deadline = Date.now() + 20_000;
     while ((await service.findTask(res.body.id))?.status !== 'processing') {
       if (Date.now() > deadline) throw new Error('task never started');
@@ -490,7 +490,7 @@ describe('tasks API (tasks open to members, tasks expire at once)', () => {
     const list = await t.http.get('/v2/tasks').set(MEMBER_P1).expect(200);
     expect(list.body.tasks.map((x: { id: string }) => x.id)).not.toContain(res.body.id);
     await t.http.get(`/v2/tasks?marker=${res.body.id}`).set(MEMBER_P1).expect(400);
-    const rows = await t.app.get(TasksService).listForImage(RequestContext.internal(), 'whatever');
+    const rows = await t.backend.get(TasksService).listForImage(RequestContext.internal(), 'whatever');
     expect(rows.tasks).toEqual([]);
   });
 });

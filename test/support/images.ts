@@ -16,10 +16,14 @@ export function as(project: string, roles = 'member,reader'): Record<string, str
 
 export const PATCH_TYPE = 'application/openstack-images-v2.1-json-patch';
 
-/** Records every notification the app sends while a test runs. */
+/**
+ * Records every notification the app sends while a test runs; in registry mode the registry's
+ * too, where import and task notifications are sent (both run in this process, so the order holds).
+ */
 export function recordNotifications(t: TestApp): Notification[] {
   const sent: Notification[] = [];
-  t.app.get(EventEmitter2).on(NOTIFICATION_EVENT, (n: Notification) => sent.push(n));
+  for (const app of new Set([t.app, t.backend]))
+    app.get(EventEmitter2).on(NOTIFICATION_EVENT, (n: Notification) => sent.push(n));
   return sent;
 }
 

@@ -20,6 +20,8 @@ export interface TestApp {
   dataDir: string;
   /** In registry mode: the GLINT_ROLE=registry process that `app` (GLINT_ROLE=api) calls. */
   registry?: { app: NestExpressApplication; config: AppConfig; http: TestAgent };
+  /** The app that holds the database and runs the tasks: the registry in registry mode, else `app`. */
+  backend: NestExpressApplication;
   close(): Promise<void>;
 }
 
@@ -83,7 +85,10 @@ export interface TestAppOptions {
   dataDir?: string;
   /** Test-only modules mounted beside the features (e.g. a policy probe controller). */
   extraModules?: Array<Type | DynamicModule>;
-  /** Runs before the app's lifecycle hooks, e.g. to register task handlers. */
+  /**
+   * Runs before the app's lifecycle hooks, e.g. to register task handlers. Registry mode: it runs
+   * on the registry app, which runs the tasks (and emits their notifications).
+   */
   beforeInit?: (app: NestExpressApplication) => void | Promise<void>;
   /** Overrides GLINT_TEST_ROLE for this app. */
   role?: TestRole;
@@ -134,7 +139,8 @@ export async function startTestApp(
       GLINT_REGISTRY_LISTEN: listen,
     });
     useSnapshot(registryConfig);
-    const registryApp = await createRegistryApp(registryConfig);
+    // Tasks run where the task queue is: the registry (task handlers are registered there).
+    const registryApp = await createRegistryApp(registryConfig, { beforeInit: options.beforeInit });
     registry = { app: registryApp, config: registryConfig, http: request(registryApp.getHttpServer()) };
     // No DATABASE_URL: an api process refuses one.
     config = loadConfig({ ...base, GLINT_ROLE: 'api', GLINT_REGISTRY_URL: listen });
@@ -144,7 +150,10 @@ export async function startTestApp(
   }
   let app: NestExpressApplication;
   try {
-    app = await createApp(config, { beforeInit: options.beforeInit, extraModules: options.extraModules });
+    app = await createApp(config, {
+      beforeInit: registry ? undefined : options.beforeInit,
+      extraModules: options.extraModules,
+    });
   } catch (err) {
     await registry?.app.close();
     throw err;
@@ -155,6 +164,7 @@ export async function startTestApp(
     http: request(app.getHttpServer()),
     dataDir,
     registry,
+    backend: registry?.app ?? app,
     async close() {
       await app.close();
       await registry?.app.close();
