@@ -25,7 +25,8 @@ export class ImageScrubber implements OnApplicationBootstrap, OnModuleDestroy {
 
   onApplicationBootstrap(): void {
     const seconds = this.config.glance.wakeup_time;
-    if (seconds === 0) return;
+    // The registry scrubs under the database lock, which an API process cannot hold over the transport.
+    if (seconds === 0 || this.config.registry.role === 'api') return;
     this.timer = setInterval(() => void this.runOnce(), seconds * 1000);
     this.timer.unref();
   }

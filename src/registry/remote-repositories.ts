@@ -166,10 +166,7 @@ export class RemoteImageLocationsRepository extends ImageLocationsRepository {
   referencedElsewhere(url: string, exceptId: string): Promise<boolean> {
     return this.call('referencedElsewhere', url, exceptId);
   }
-  /**
-   * The database lock cannot be held across the transport: an api process scrubs unlocked, so a
-   * deployment gives wakeup_time: 0 to all of its api processes but one (README, Registry).
-   */
+  /** The database lock cannot be held across the transport; API processes leave scrubbing to the registry. */
   async whileScrubLockHeld<T>(_embedded: boolean, work: () => Promise<T>): Promise<T | undefined> {
     return work();
   }
