@@ -28,7 +28,7 @@ async function uploaded(t: TestApp, body = 'scrub me'): Promise<string> {
 }
 
 async function row(t: TestApp, id: string): Promise<{ status: string; deleted: boolean }> {
-  const [image] = await t.app
+  const [image] = await t.backend
     .get(DataSource)
     .query<Array<{ status: string; deleted: boolean }>>(
       `SELECT status, deleted FROM images WHERE id = $1::uuid`,
@@ -38,7 +38,7 @@ async function row(t: TestApp, id: string): Promise<{ status: string; deleted: b
 }
 
 async function locationStates(t: TestApp, id: string): Promise<string[]> {
-  const rows = await t.app
+  const rows = await t.backend
     .get(DataSource)
     .query<Array<{ status: string }>>(
       `SELECT status FROM image_locations WHERE image_id = $1::uuid ORDER BY id`,
@@ -105,7 +105,7 @@ describe('scrubber (delayed_delete), one pass at a time', () => {
   beforeAll(async () => {
     // wakeup_time 0: no schedule on this node, passes run only when the test asks.
     t = await startTestApp({}, configFile('delayed_delete: true\nscrub_time: 0\nwakeup_time: 0\n'));
-    scrubber = t.app.get(ImageScrubber);
+    scrubber = t.backend.get(ImageScrubber);
   });
   afterAll(async () => {
     await t?.close();
@@ -114,7 +114,7 @@ describe('scrubber (delayed_delete), one pass at a time', () => {
   it('leaves data that another image still points at, and removes only the kept row', async () => {
     const id = await uploaded(t);
     const live = await uploaded(t, 'live');
-    const db = t.app.get(DataSource);
+    const db = t.backend.get(DataSource);
     const [{ url }] = await db.query<Array<{ url: string }>>(
       `SELECT url FROM image_locations WHERE image_id = $1::uuid`,
       [id],
