@@ -14,6 +14,7 @@ import {
   NotFoundError,
   RangeNotSatisfiableError,
   UnsupportedMediaTypeError,
+  StorageFullError,
 } from '../common/errors/domain-errors.js';
 import { Notifier } from '../notifications/notifier.js';
 import { ImagesService } from '../images/images.service.js';
@@ -210,12 +211,7 @@ export class ImageDataService implements OnModuleInit {
 
   /** Puts a failed upload's image back to queued, as Glance v2 does (never `killed`). */
   private async failUpload(image: ImageRecord, err: unknown): Promise<void> {
-    const reason = err instanceof Error ? err.message : String(err);
-    this.notifier.notify(
-      'image.upload',
-      `Failed to upload image data for image ${image.id} due to internal error: ${reason}`,
-      'ERROR',
-    );
+    this.notifier.notify('image.upload', uploadFailureMessage(image.id, err), 'ERROR');
     await this.images.transitionStatus(image.id, 'saving', 'queued').catch((e: Error) => {
       if (!(e instanceof DomainError)) this.logger.error(`could not requeue image ${image.id}: ${e.message}`);
     });
@@ -511,4 +507,11 @@ export class ImageDataService implements OnModuleInit {
     }
     await this.locations.remove(location.id);
   }
+}
+
+/** The ERROR image.upload payload: Glance names a full store in its own words, anything else as internal. */
+export function uploadFailureMessage(imageId: string, err: unknown): string {
+  if (err instanceof StorageFullError) return err.message;
+  const reason = err instanceof Error ? err.message : String(err);
+  return `Failed to upload image data for image ${imageId} due to internal error: ${reason}`;
 }

@@ -10,6 +10,7 @@ import { imagePayload } from '../images/image-record.js';
 import type { ImageRecord } from '../images/image-record.js';
 import type { ImageStatus } from '../images/image.entity.js';
 import { ImageLocationsRepository } from '../image-data/image-locations.repository.js';
+import { uploadFailureMessage } from '../image-data/image-data.service.js';
 import { parseStorageQuota } from '../image-data/storage-quota.js';
 
 import { StoreRegistry } from '../stores/store-registry.js';
@@ -230,11 +231,7 @@ export class ImportTaskHandler implements OnModuleInit {
             signal: ctx.signal,
           });
         } catch (err) {
-          this.notifier.notify(
-            'image.upload',
-            `Failed to upload image data for image ${imageId} due to internal error: ${message(err)}`,
-            'ERROR',
-          );
+          this.notifier.notify('image.upload', uploadFailureMessage(imageId, err), 'ERROR');
           image = await this.bookkeep(imageId, { importing: [[], [store.id]], failed: [[store.id], []] });
           if (mustSucceed) throw err;
           failures.push(message(err));

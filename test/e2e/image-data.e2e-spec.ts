@@ -507,6 +507,7 @@ describe('a file store whose disk fills up', () => {
   it('answers 413 as Glance, puts the image back to queued and leaves no partial file', async (test) => {
     if (!mounted || !t) return test.skip('mounting a tmpfs is not permitted here (needs root)');
     const image = await createImage(t, as('p1'));
+    const sent = recordNotifications(t);
     const res = await t.http
       .put(`/v2/images/${image.id}/file`)
       .set(as('p1'))
@@ -514,6 +515,11 @@ describe('a file store whose disk fills up', () => {
       .set('Content-Type', OCTET)
       .send(randomBytes(2 * 1024 * 1024));
     expect(res.status).toBe(413);
+    // Glance names a full store in the notification's own words, not as an internal error.
+    expect(sent.find((n) => n.event_type === 'image.upload')).toMatchObject({
+      priority: 'ERROR',
+      payload: 'Image storage media is full: There is not enough disk space on the image storage media.',
+    });
     expect(res.body).toEqual({
       message:
         'Image storage media is full: There is not enough disk space on the image storage media.<br /><br />\n\n\n',
