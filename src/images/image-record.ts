@@ -1,4 +1,5 @@
 import type { ImageStatus, ImageVisibility } from './image.entity.js';
+import type { ImageEventPayload } from '../client/contract.js';
 
 /** An image as the domain sees it: the row, its additional properties and its tags. */
 export interface ImageRecord {
@@ -87,29 +88,8 @@ export function imageView(image: ImageRecord): Record<string, unknown> {
   return view;
 }
 
-/** Glance's notification payload: no locations, no os_hidden, no os_hash_*. */
-export interface ImagePayload {
-  id: string;
-  name: string | null;
-  status: string;
-  created_at: string;
-  updated_at: string;
-  min_disk: number;
-  min_ram: number;
-  protected: boolean;
-  checksum: string | null;
-  owner: string | null;
-  disk_format: string | null;
-  container_format: string | null;
-  size: number | null;
-  virtual_size: number | null;
-  is_public: boolean;
-  visibility: string;
-  properties: Record<string, string | null>;
-  tags: string[];
-  deleted: boolean;
-  deleted_at: string | null;
-}
+/** Glance's notification payload (no locations, os_hidden or os_hash_*): the mesh contract's type. */
+export type ImagePayload = ImageEventPayload;
 
 export function imagePayload(image: ImageRecord): ImagePayload {
   return {

@@ -69,13 +69,6 @@ interface RemoteImage {
 }
 
 /** What glance-download changed on the image, to put back if the import fails. */
-interface RemoteRestore {
-  diskFormat: string | null;
-  containerFormat: string | null;
-  set: Record<string, string | null>;
-  remove: string[];
-}
-
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -160,7 +153,6 @@ export class ImportTaskHandler implements OnModuleInit {
     const written: StoredImageData[] = [];
     let downloaded: StoredImageData | undefined;
     const undo: PluginUndo = { properties: {} };
-    let restore: RemoteRestore | undefined;
     try {
       if (!copy) {
         const from: ImageStatus = method === 'glance-direct' ? 'uploading' : 'queued';
@@ -182,16 +174,11 @@ export class ImportTaskHandler implements OnModuleInit {
       } else if (method === 'glance-download') {
         const m = req.method as unknown as GlanceDownloadMethod;
         const remote = await this.remoteMetadata(ctx, m);
-        restore = {
-          diskFormat: image.diskFormat,
-          containerFormat: image.containerFormat,
-          set: {},
-          remove: [],
-        };
-        for (const key of Object.keys(remote.properties)) {
-          if (key in image.properties) restore.set[key] = image.properties[key];
-          else restore.remove.push(key);
-        }
+        // Recorded before any plugin runs, so a revert goes back to the values from before the import.
+        undo.diskFormat = image.diskFormat;
+        undo.containerFormat = image.containerFormat;
+        for (const key of Object.keys(remote.properties))
+          undo.properties[key] = image.properties[key] ?? null;
         await this.images.saveDataFields(imageId, 'importing', {
           diskFormat: remote.diskFormat,
           containerFormat: remote.containerFormat,
@@ -261,7 +248,7 @@ export class ImportTaskHandler implements OnModuleInit {
       await this.releaseLock(imageId, ctx.task.id);
       return { image_id: imageId };
     } catch (err) {
-      await this.revert(imageId, ctx.task.id, copy, status, written, downloaded, targetIds, undo, restore);
+      await this.revert(imageId, ctx.task.id, copy, status, written, downloaded, targetIds, undo);
       if (err instanceof TaskFailedError) throw err;
       throw new TaskFailedError(message(err));
     }
@@ -469,7 +456,6 @@ export class ImportTaskHandler implements OnModuleInit {
     downloaded: StoredImageData | undefined,
     targetIds: string[],
     undo: PluginUndo,
-    remote?: RemoteRestore,
   ): Promise<void> {
     try {
       const urls = new Set(written.map((w) => w.location));
@@ -483,37 +469,20 @@ export class ImportTaskHandler implements OnModuleInit {
       const importing = storeList(image, IMPORTING_TO).filter((s) => !targetIds.includes(s));
       const failed = storeList(image, FAILED_IMPORT);
       for (const s of targetIds) if (!failed.includes(s)) failed.push(s);
-      // Properties the plugins injected go back to what they were; then what glance-download took
-      // over goes back to the values from before the import, which win over the plugins' record.
+      // What glance-download took over and what the plugins changed go back to what they were.
       const restore: Record<string, string> = {};
-      const drop = new Set<string>();
+      const drop: string[] = [];
       for (const [key, value] of Object.entries(undo.properties)) {
-        if (value === null) drop.add(key);
+        if (value === null) drop.push(key);
         else restore[key] = value;
-      }
-      for (const [key, value] of Object.entries(remote?.set ?? {})) {
-        if (value === null) {
-          delete restore[key];
-          drop.add(key);
-        } else {
-          restore[key] = value;
-          drop.delete(key);
-        }
-      }
-      for (const key of remote?.remove ?? []) {
-        delete restore[key];
-        drop.add(key);
       }
       await this.images.setProperties(
         imageId,
         { ...restore, [IMPORTING_TO]: importing.join(','), [FAILED_IMPORT]: failed.join(',') },
-        [...drop],
+        drop,
       );
-      const formats = remote
-        ? { diskFormat: remote.diskFormat, containerFormat: remote.containerFormat }
-        : 'diskFormat' in undo
-          ? { diskFormat: undo.diskFormat, containerFormat: undo.containerFormat }
-          : {};
+      const formats =
+        'diskFormat' in undo ? { diskFormat: undo.diskFormat, containerFormat: undo.containerFormat } : {};
       if (!copy && (status === 'importing' || status === 'active'))
         await this.images.transitionStatus(imageId, 'importing', 'queued', formats).catch(() => undefined);
       await this.releaseLock(imageId, taskId);

@@ -167,8 +167,8 @@ export class RemoteImageLocationsRepository extends ImageLocationsRepository {
     return this.call('referencedElsewhere', url, exceptId);
   }
   /** The database lock cannot be held across the transport; API processes leave scrubbing to the registry. */
-  async whileScrubLockHeld<T>(_embedded: boolean, work: () => Promise<T>): Promise<T | undefined> {
-    return work();
+  whileScrubLockHeld<T>(_embedded: boolean, _work: () => Promise<T>): Promise<T | undefined> {
+    return Promise.resolve(undefined);
   }
   projectUsage(owner: string | null): Promise<number> {
     return this.call('projectUsage', owner);

@@ -1,4 +1,5 @@
 import type { TaskEntity } from './task.entity.js';
+import type { GlanceImageTask } from '../client/contract.js';
 
 /** Glance's `timeutils.isotime`: whole seconds, `Z`. */
 export function isotime(date: Date): string {
@@ -77,27 +78,8 @@ export function toTaskStub(task: TaskEntity): TaskStub {
   return stub;
 }
 
-export interface ImageTaskRow {
-  id: string;
-  type: string;
-  status: string;
-  owner: string | null;
-  image_id: string | null;
-  request_id: string | null;
-  user_id: string | null;
-  input: Record<string, unknown> | null;
-  result: Record<string, unknown> | null;
-  message: string;
-  expires_at: string | null;
-  created_at: string | null;
-  updated_at: string | null;
-  deleted_at: string | null;
-  deleted: boolean;
-  /** Glint's addition: bytes done so far by a task that reports progress, else null. */
-  progress_bytes: number | null;
-  /** Glint's addition: bytes expected in all, when known. */
-  progress_total: number | null;
-}
+/** An entry of GET /v2/images/{id}/tasks: the mesh contract's type. */
+export type ImageTaskRow = GlanceImageTask;
 
 /**
  * `GET /v2/images/{id}/tasks` returns Glance's database rows as they are, so the format differs

@@ -27,7 +27,8 @@ function message(err: unknown): string {
 }
 
 /**
- * What the plugins changed on the image, so that a failed import can put it back: the formats
+ * What an import changed on the image (glance-download, then the plugins; the first record of a
+ * field wins), so that a failed import can put it back: the formats
  * conversion replaced and the previous values of injected properties (null: it had none).
  */
 export interface PluginUndo {
