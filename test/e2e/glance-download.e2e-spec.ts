@@ -1,11 +1,12 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestApp } from '../support/test-app.js';
 import type { TestApp } from '../support/test-app.js';
 import { as, errorText, PATCH_TYPE } from '../support/images.js';
+import { files } from '../support/files.js';
 
 const OCTET = 'application/octet-stream';
 const USER = as('p1');
@@ -13,16 +14,6 @@ const ADMIN = as('p1', 'admin,member,reader');
 const OTHER = as('p2');
 /** The real Glance 25 of /work/shared/peers/glance (trusted identity headers), when it runs. */
 const PEER = process.env.GLINT_GLANCE_PEER_URL ?? 'http://127.0.0.1:9393';
-
-function files(dir: string): string[] {
-  try {
-    return readdirSync(dir, { recursive: true, withFileTypes: true })
-      .filter((e) => e.isFile())
-      .map((e) => e.name);
-  } catch {
-    return [];
-  }
-}
 
 /**
  * Two Glint processes' worth of apps on one machine: `source` serves the Image API on a real port

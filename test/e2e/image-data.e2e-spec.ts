@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,19 +10,10 @@ import type { TestApp } from '../support/test-app.js';
 import { as, recordNotifications } from '../support/images.js';
 import { startLocalS3 } from '../support/s3-server.js';
 import type { LocalS3 } from '../support/s3-server.js';
+import { files } from '../support/files.js';
 
 const JSON_ACCEPT = { Accept: 'application/json' };
 const OCTET = 'application/octet-stream';
-
-function files(dir: string): string[] {
-  try {
-    return readdirSync(dir, { recursive: true, withFileTypes: true })
-      .filter((e) => e.isFile())
-      .map((e) => e.name);
-  } catch {
-    return [];
-  }
-}
 
 function configFile(yaml: string): string {
   const path = join(mkdtempSync(join(tmpdir(), 'glint-data-cfg-')), 'glint.yaml');

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,30 +11,11 @@ import { as, errorText, recordNotifications } from '../support/images.js';
 import { DataSource } from 'typeorm';
 import { ImagesService } from '../../src/images/images.service.js';
 import { ImageDataService } from '../../src/image-data/image-data.service.js';
+import { files, waitFor } from '../support/files.js';
 
 const OCTET = 'application/octet-stream';
 const ADMIN = as('p1', 'admin,member,reader');
 const USER = as('p1');
-
-function files(dir: string): string[] {
-  try {
-    return readdirSync(dir, { recursive: true, withFileTypes: true })
-      .filter((e) => e.isFile())
-      .map((e) => e.name);
-  } catch {
-    return [];
-  }
-}
-
-async function waitFor<T>(check: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    const v = await check();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('condition not met in time');
-}
 
 describe('POST /v2/images/{id}/import on two file stores', () => {
   let t: TestApp;

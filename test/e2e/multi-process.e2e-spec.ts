@@ -1,7 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { INTERRUPTED_MESSAGE } from '../../src/tasks/executor/task-executor.js';
 import { createTestDatabase } from '../support/test-app.js';
 import { as } from '../support/images.js';
+import { files } from '../support/files.js';
 
 /**
  * Glint as real processes (node dist/src/main.js) on one PostgreSQL database: what a deployment
@@ -24,16 +25,6 @@ const ADMIN = as('p1', 'admin,member,reader');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Every file under dir, hidden temp files included. */
-function files(dir: string): string[] {
-  try {
-    return readdirSync(dir, { recursive: true, withFileTypes: true })
-      .filter((e) => e.isFile())
-      .map((e) => e.name);
-  } catch {
-    return [];
-  }
-}
-
 function freePort(): Promise<number> {
   return new Promise((done, fail) => {
     const s = createServer();

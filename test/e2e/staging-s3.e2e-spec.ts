@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase, startTestApp } from '../support/test-app.js';
@@ -7,20 +7,11 @@ import type { TestApp } from '../support/test-app.js';
 import { startLocalS3 } from '../support/s3-server.js';
 import type { LocalS3 } from '../support/s3-server.js';
 import { as } from '../support/images.js';
+import { files } from '../support/files.js';
 
 const USER = as('p1');
 const ADMIN = as('p1', 'admin,member,reader');
 const OCTET = 'application/octet-stream';
-
-function files(dir: string): string[] {
-  try {
-    return readdirSync(dir, { recursive: true, withFileTypes: true })
-      .filter((e) => e.isFile())
-      .map((e) => e.name);
-  } catch {
-    return [];
-  }
-}
 
 /** The staging store on S3 (s3rver): what a node stages, any node on the same database imports. */
 describe('staging store on S3', () => {
