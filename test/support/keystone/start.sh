@@ -47,6 +47,33 @@ url="http://127.0.0.1:${port}/v3"
 password="${KEYSTONE_ADMIN_PASSWORD:-$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')}"
 expiration="${KEYSTONE_TOKEN_EXPIRATION:-3600}"
 
+# Runs one setup step with its output in setup.log; on failure says which step failed and shows
+# the end of the log, since nothing else would tell why.
+step() {
+  if ! "$@" >>"$dir/setup.log" 2>&1; then
+    echo "start.sh: step failed: $*" >&2
+    tail -n 40 "$dir/setup.log" >&2
+    return 1
+  fi
+}
+
+bootstrap() {
+  local manage=(keystone-manage --config-file "$dir/keystone.conf")
+  local user group
+  user="$(id -un)"
+  group="$(id -gn)"
+  step "${manage[@]}" db_sync || return 1
+  # WAL: a reader left in a transaction must not make the next write fail with "database is locked".
+  step python3 -c 'import sqlite3, sys; sqlite3.connect(sys.argv[1]).execute("PRAGMA journal_mode=WAL")' "$dir/keystone.db" || return 1
+  step "${manage[@]}" fernet_setup --keystone-user "$user" --keystone-group "$group" || return 1
+  step "${manage[@]}" credential_setup --keystone-user "$user" --keystone-group "$group" || return 1
+  step "${manage[@]}" bootstrap --bootstrap-password "$password" --bootstrap-admin-url "$url" \
+    --bootstrap-public-url "$url" --bootstrap-internal-url "$url" \
+    --bootstrap-region-id RegionOne || return 1
+  printf '%s\n' "$password" >"$dir/admin-password"
+  chmod 600 "$dir/admin-password"
+}
+
 if [[ ! -f "$dir/bootstrapped" ]]; then
   cat >"$dir/keystone.conf" <<CONF
 [DEFAULT]
@@ -70,19 +97,14 @@ backend = dogpile.cache.memory
 policy_dirs = $dir/policy.d
 CONF
   mkdir -p "$dir/policy.d"
-  manage=(keystone-manage --config-file "$dir/keystone.conf")
-  user="$(id -un)"
-  group="$(id -gn)"
-  "${manage[@]}" db_sync >>"$dir/setup.log" 2>&1
-  # WAL: a reader left in a transaction must not make the next write fail with "database is locked".
-  python3 -c 'import sqlite3, sys; sqlite3.connect(sys.argv[1]).execute("PRAGMA journal_mode=WAL")' "$dir/keystone.db"
-  "${manage[@]}" fernet_setup --keystone-user "$user" --keystone-group "$group" >>"$dir/setup.log" 2>&1
-  "${manage[@]}" credential_setup --keystone-user "$user" --keystone-group "$group" >>"$dir/setup.log" 2>&1
-  "${manage[@]}" bootstrap --bootstrap-password "$password" --bootstrap-admin-url "$url" \
-    --bootstrap-public-url "$url" --bootstrap-internal-url "$url" \
-    --bootstrap-region-id RegionOne >>"$dir/setup.log" 2>&1
-  printf '%s\n' "$password" >"$dir/admin-password"
-  chmod 600 "$dir/admin-password"
+  # Two test files may start a Keystone at once: one bootstrap at a time keeps each inside its
+  # time on two cores, and a step that still fails is retried once on a clean database.
+  exec 9>"${TMPDIR:-/tmp}/glint-keystone-bootstrap.lock"
+  flock 9
+  if ! bootstrap && ! { rm -rf "$dir/keystone.db"* "$dir/fernet-keys" "$dir/credential-keys"; bootstrap; }; then
+    exit 1
+  fi
+  exec 9>&-
   touch "$dir/bootstrapped"
 else
   password="$(cat "$dir/admin-password")"
@@ -100,7 +122,11 @@ echo "$port" >"$dir/port"
 uwsgi --plugin python3 --http-socket "127.0.0.1:${port}" --wsgi-file /usr/bin/keystone-wsgi-public \
   --master --processes 1 --threads 1 --die-on-term --need-app --lazy-apps \
   --env "OS_KEYSTONE_CONFIG_FILES=$dir/keystone.conf" --add-header 'Connection: close' \
-  --pidfile "$dir/uwsgi.pid" --daemonize "$dir/uwsgi.log" >/dev/null 2>&1
+  --pidfile "$dir/uwsgi.pid" --daemonize "$dir/uwsgi.log" >>"$dir/setup.log" 2>&1 || {
+  echo "start.sh: uwsgi did not start; last lines of $dir/setup.log and $dir/uwsgi.log:" >&2
+  tail -n 20 "$dir/setup.log" "$dir/uwsgi.log" >&2 2>/dev/null
+  exit 1
+}
 
 for _ in $(seq 1 120); do
   if answering "$url"; then
