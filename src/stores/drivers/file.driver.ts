@@ -20,6 +20,7 @@ import type {
   StoreWriteOptions,
   StoreWriteResult,
 } from '../store-driver.js';
+import { DIRECT_OPEN_FLAGS, DirectFileWriter, takeAlignedPair } from './direct-file-writer.js';
 
 export interface FileStoreSettings {
   /** Absolute directory that holds the image files. */
@@ -62,8 +63,7 @@ export class FileStoreDriver implements StoreDriver {
     const temp = join(this.dataDir, `${TEMP_PREFIX}${imageId}.${randomBytes(6).toString('hex')}`);
     let size: number;
     try {
-      const handle = await open(temp, 'wx', this.settings.filePerm || 0o666);
-      const writer = new SyncingFileWriter(handle);
+      const writer = await openWriter(temp, this.settings.filePerm || 0o666);
       await pipeline(data, writer, { signal: options.signal });
       size = writer.written;
       // link, unlike rename, refuses to replace a file another writer published meanwhile.
@@ -223,6 +223,30 @@ export async function writeFileRange(
     sink.off('close', onClose);
     await handle.close();
   }
+}
+
+/**
+ * A direct-I/O writer where the filesystem takes O_DIRECT with buffers this process can align, and
+ * a page-cache writer otherwise.
+ */
+async function openWriter(path: string, mode: number): Promise<Writable & { written: number }> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, DIRECT_OPEN_FLAGS, mode);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EINVAL') throw err;
+    return new SyncingFileWriter(await open(path, 'wx', mode));
+  }
+  let buffers: ReturnType<typeof takeAlignedPair>;
+  try {
+    buffers = takeAlignedPair(handle.fd, (await handle.stat()).dev);
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+  if (buffers) return new DirectFileWriter(handle, buffers);
+  await handle.close();
+  return new SyncingFileWriter(await open(path, 'w', mode));
 }
 
 async function exists(path: string): Promise<boolean> {
