@@ -97,12 +97,9 @@ export class LegacyLocationsService implements OnModuleInit {
         else this.remove(ctx, working, current, op);
         changed = true;
       },
-      commit: async () => {
+      active: () => (changed ? current.map((l) => ({ url: l.url, metadata: l.metadata })) : undefined),
+      afterSave: async () => {
         if (!changed) return;
-        await this.locations.setActive(
-          image.id,
-          current.map((l) => ({ url: l.url, metadata: l.metadata })),
-        );
         // Data goes only after the record no longer points at it.
         for (const gone of original.filter((o) => !current.some((c) => c.id === o.id))) {
           await this.stores.delete(gone).catch((err: Error) => {

@@ -20,6 +20,16 @@ export interface ListCaller {
 }
 
 /** Columns the status/data features may set together with a status change. */
+/**
+ * A PATCH's change of the legacy locations, saved with the rest of the PATCH: the active locations
+ * afterwards, in order, and the status change they bring (a first location activates a queued
+ * image), which holds only while the image is still in `from`.
+ */
+export interface LocationsChange {
+  active: Array<{ url: string; metadata: Record<string, unknown> }>;
+  status?: { from: ImageStatus; to: ImageStatus; fields: ImageDataFields };
+}
+
 export interface ImageDataFields {
   size?: number | null;
   virtualSize?: number | null;
@@ -188,6 +198,7 @@ export abstract class ImagesRepository {
     updatedAt: Date,
     properties: { set: Record<string, string | null>; remove: string[] },
     tags: string[] | null,
+    locations?: LocationsChange,
   ): Promise<boolean>;
   abstract setProperties(
     id: string,
@@ -307,7 +318,8 @@ export class SqlImagesRepository extends ImagesRepository {
 
   /**
    * Saves what PATCH changed in one statement: the row's attributes, the properties set or
-   * removed, and the new tag set when it changed. false when the image is gone.
+   * removed, the new tag set when it changed, and the locations with the status they bring. false
+   * when the image is gone, or, with a status change, no longer in the status it comes from.
    */
   async saveChanges(
     id: string,
@@ -315,9 +327,21 @@ export class SqlImagesRepository extends ImagesRepository {
     updatedAt: Date,
     properties: { set: Record<string, string | null>; remove: string[] },
     tags: string[] | null,
+    locations?: LocationsChange,
   ): Promise<boolean> {
     const params = new Params();
     const idParam = params.add(id, '::uuid');
+    const statusChange = locations?.status;
+    // The formats are attributes of the PATCH already; a column may be set once.
+    const dataFields: ImageDataFields = { ...statusChange?.fields };
+    delete dataFields.diskFormat;
+    delete dataFields.containerFormat;
+    const statusSets = statusChange
+      ? this.statusSets(params, statusChange.to, dataFields)
+          .map((set) => `,\n        ${set}`)
+          .join('')
+      : '';
+    const statusCheck = statusChange ? ` AND status = ${params.add(statusChange.from, '::varchar')}` : '';
     let sql = `WITH u AS (UPDATE images SET
         name = ${params.add(attributes.name, '::varchar')},
         visibility = ${params.add(attributes.visibility, '::varchar')},
@@ -328,8 +352,21 @@ export class SqlImagesRepository extends ImagesRepository {
         min_ram = ${params.add(attributes.minRam, '::integer')},
         container_format = ${params.add(attributes.containerFormat, '::varchar')},
         disk_format = ${params.add(attributes.diskFormat, '::varchar')},
-        updated_at = ${params.add(updatedAt.toISOString(), '::timestamptz')}
-      WHERE id = ${idParam} AND deleted = false RETURNING id)`;
+        updated_at = ${params.add(updatedAt.toISOString(), '::timestamptz')}${statusSets}
+      WHERE id = ${idParam} AND deleted = false${statusCheck} RETURNING id)`;
+    if (locations) {
+      // One statement: the new rows are invisible to the DELETE, which sees the rows before it.
+      sql += `, dl AS (DELETE FROM image_locations l USING u WHERE l.image_id = u.id AND l.status = 'active')`;
+      if (locations.active.length) {
+        const rows = locations.active.map(
+          (l, position) =>
+            `(${params.add(l.url, '::text')}, ${params.add(JSON.stringify(l.metadata), '::jsonb')}, ${position})`,
+        );
+        sql += `, il AS (INSERT INTO image_locations (image_id, url, metadata, status, position)
+          SELECT u.id, v.url, v.metadata, 'active', v.position
+          FROM u, (VALUES ${rows.join(', ')}) AS v(url, metadata, position))`;
+      }
+    }
     sql += this.propertyChangesSql(params, properties);
     if (tags) {
       const list = tags.map((t) => params.add(t, '::varchar'));
@@ -408,7 +445,22 @@ export class SqlImagesRepository extends ImagesRepository {
     fields: ImageDataFields = {},
   ): Promise<boolean> {
     const params = new Params();
-    const sets = [`status = ${params.add(to, '::varchar')}`, 'updated_at = now()'];
+    const sets = ['updated_at = now()', ...this.statusSets(params, to, fields)];
+    const rows = await this.run(
+      `UPDATE images SET ${sets.join(', ')}
+       WHERE id = ${params.add(id, '::uuid')} AND deleted = false AND status = ${params.add(from, '::varchar')}
+       RETURNING id`,
+      params.values,
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * SET items of a status change with the data columns that change with it. Entering `queued`
+   * clears size and virtual_size.
+   */
+  private statusSets(params: Params, to: ImageStatus, fields: ImageDataFields): string[] {
+    const sets = [`status = ${params.add(to, '::varchar')}`];
     const columns: Array<[keyof ImageDataFields, string, string]> = [
       ['size', 'size', '::bigint'],
       ['virtualSize', 'virtual_size', '::bigint'],
@@ -428,13 +480,7 @@ export class SqlImagesRepository extends ImagesRepository {
         );
       }
     }
-    const rows = await this.run(
-      `UPDATE images SET ${sets.join(', ')}
-       WHERE id = ${params.add(id, '::uuid')} AND deleted = false AND status = ${params.add(from, '::varchar')}
-       RETURNING id`,
-      params.values,
-    );
-    return rows.length > 0;
+    return sets;
   }
 
   /** Bumps updated_at only (a save that changed nothing else, as Glance still records it). */

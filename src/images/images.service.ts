@@ -21,7 +21,7 @@ import { imagePayload } from './image-record.js';
 import type { ImageRecord } from './image-record.js';
 import { ImageSchemaRegistry } from './image-schemas.js';
 import { ImagesRepository } from './images.repository.js';
-import type { ImageDataFields, MembershipClause } from './images.repository.js';
+import type { ImageDataFields, LocationsChange, MembershipClause } from './images.repository.js';
 import { isUuid } from './list-query.js';
 import type { ListQuery } from './list-query.js';
 import type { PatchOp } from './json-patch.js';
@@ -519,29 +519,41 @@ export class ImagesService {
     for (const [k, v] of Object.entries(next.properties)) if (image.properties[k] !== v) set[k] = v;
     const remove = Object.keys(image.properties).filter((k) => !Object.hasOwn(next.properties, k));
     next.updatedAt = new Date();
+    const activeLocations = locations?.active();
+    const locationsChange: LocationsChange | undefined = activeLocations && {
+      active: activeLocations,
+      status:
+        next.status !== image.status
+          ? {
+              from: image.status,
+              to: next.status,
+              fields: {
+                size: next.size,
+                checksum: next.checksum,
+                osHashAlgo: next.osHashAlgo,
+                osHashValue: next.osHashValue,
+              },
+            }
+          : undefined,
+    };
     const saved = await this.repo.saveChanges(
       image.id,
       next,
       next.updatedAt,
       { set, remove },
       tagsChanged ? next.tags : null,
+      locationsChange,
     );
-    if (!saved) throw new NotFoundError(`No image found with ID ${image.id}`);
-    if (locations) {
-      await locations.commit();
-      if (next.status !== image.status) {
-        const fields: ImageDataFields = {
-          size: next.size,
-          checksum: next.checksum,
-          osHashAlgo: next.osHashAlgo,
-          osHashValue: next.osHashValue,
-        };
-        if (!(await this.repo.compareAndSetStatus(image.id, image.status, next.status, fields)))
-          throw new ConflictError(
-            `Image status transition from ${image.status} to ${next.status} is not allowed`,
-          );
-      }
+    if (!saved) {
+      // Nothing was written: the image is gone, or an upload or import moved its status on.
+      const now = locationsChange?.status ? await this.repo.findById(image.id) : null;
+      if (now)
+        throw new ConflictError(
+          `Image status transition from ${image.status} to ${next.status} is not allowed`,
+        );
+      throw new NotFoundError(`No image found with ID ${image.id}`);
     }
+    await locations?.afterSave();
     const result = await this.reload(image.id);
     this.notifyUpdated(result);
     return this.present(ctx, result);

@@ -6,6 +6,7 @@ import type {
   ImageAttributeChanges,
   ImageDataFields,
   ListCaller,
+  LocationsChange,
   MembershipClause,
 } from '../images/images.repository.js';
 import type { ListQuery } from '../images/list-query.js';
@@ -58,8 +59,9 @@ export class RemoteImagesRepository extends ImagesRepository {
     updatedAt: Date,
     properties: { set: Record<string, string | null>; remove: string[] },
     tags: string[] | null,
+    locations?: LocationsChange,
   ): Promise<boolean> {
-    return this.call('saveChanges', id, attributes, updatedAt, properties, tags);
+    return this.call('saveChanges', id, attributes, updatedAt, properties, tags, locations);
   }
   setProperties(
     id: string,

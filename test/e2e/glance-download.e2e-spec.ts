@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestApp } from '../support/test-app.js';
 import type { TestApp } from '../support/test-app.js';
-import { as, errorText, PATCH_TYPE } from '../support/images.js';
+import { as, errorText, PATCH_TYPE, bytes } from '../support/images.js';
 import { files } from '../support/files.js';
 
 const OCTET = 'application/octet-stream';
@@ -196,15 +196,7 @@ describe('glance-download between two Glint apps', () => {
     expect(img.os_glance_import_task).toBeUndefined();
     expect(files(staging)).toEqual([]);
 
-    const dl = await target.http
-      .get(`/v2/images/${id}/file`)
-      .set(USER)
-      .buffer(true)
-      .parse((r, cb) => {
-        const chunks: Buffer[] = [];
-        r.on('data', (c: Buffer) => chunks.push(c));
-        r.on('end', () => cb(null, Buffer.concat(chunks)));
-      });
+    const dl = await target.http.get(`/v2/images/${id}/file`).set(USER).buffer(true).parse(bytes);
     expect(Buffer.compare(dl.body as Buffer, data)).toBe(0);
   });
 

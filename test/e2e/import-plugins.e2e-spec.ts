@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { startTestApp } from '../support/test-app.js';
 import type { TestApp } from '../support/test-app.js';
-import { as } from '../support/images.js';
+import { as, bytes } from '../support/images.js';
 import { files, waitFor } from '../support/files.js';
 
 const OCTET = 'application/octet-stream';
@@ -57,16 +57,7 @@ function importer(t: TestApp) {
       return (await t.http.get(`/v2/images/${id}`).set(who).expect(200)).body as Record<string, unknown>;
     },
     async download(who: Record<string, string>, id: string): Promise<Buffer> {
-      const res = await t.http
-        .get(`/v2/images/${id}/file`)
-        .set(who)
-        .buffer(true)
-        .parse((r, cb) => {
-          const chunks: Buffer[] = [];
-          r.on('data', (c: Buffer) => chunks.push(c));
-          r.on('end', () => cb(null, Buffer.concat(chunks)));
-        })
-        .expect(200);
+      const res = await t.http.get(`/v2/images/${id}/file`).set(who).buffer(true).parse(bytes).expect(200);
       return res.body as Buffer;
     },
   };

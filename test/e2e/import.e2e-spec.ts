@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { randomBytes, createHash } from 'node:crypto';
 import { startTestApp } from '../support/test-app.js';
 import type { TestApp } from '../support/test-app.js';
-import { as, errorText, recordNotifications } from '../support/images.js';
+import { as, errorText, recordNotifications, bytes } from '../support/images.js';
 import { DataSource } from 'typeorm';
 import { ImagesService } from '../../src/images/images.service.js';
 import { ImageDataService } from '../../src/image-data/image-data.service.js';
@@ -154,15 +154,7 @@ describe('POST /v2/images/{id}/import on two file stores', () => {
     expect(files(fast)).toContain(id);
     expect(files(cold)).toContain(id);
     expect(await t.backend.get(ImageDataService).stagedLocations(id)).toEqual([]);
-    const dl = await t.http
-      .get(`/v2/images/${id}/file`)
-      .set(USER)
-      .buffer(true)
-      .parse((r, cb) => {
-        const chunks: Buffer[] = [];
-        r.on('data', (c: Buffer) => chunks.push(c));
-        r.on('end', () => cb(null, Buffer.concat(chunks)));
-      });
+    const dl = await t.http.get(`/v2/images/${id}/file`).set(USER).buffer(true).parse(bytes);
     expect(Buffer.compare(dl.body as Buffer, data)).toBe(0);
   });
 

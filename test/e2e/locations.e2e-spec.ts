@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestApp } from '../support/test-app.js';
 import type { TestApp } from '../support/test-app.js';
-import { as, errorText, PATCH_TYPE } from '../support/images.js';
+import { as, errorText, PATCH_TYPE, bytes } from '../support/images.js';
 
 const USER = as('p1');
 const ADMIN = as('p1', 'admin,member,reader');
@@ -119,16 +119,7 @@ describe('legacy location operations with show_multiple_locations', () => {
     });
     expect(res.body.locations[0]).not.toHaveProperty('validation_data');
 
-    const file = await t.http
-      .get(`/v2/images/${id}/file`)
-      .set(USER)
-      .buffer(true)
-      .parse((r, cb) => {
-        const chunks: Buffer[] = [];
-        r.on('data', (c: Buffer) => chunks.push(c));
-        r.on('end', () => cb(null, Buffer.concat(chunks)));
-      })
-      .expect(200);
+    const file = await t.http.get(`/v2/images/${id}/file`).set(USER).buffer(true).parse(bytes).expect(200);
     expect(Buffer.compare(file.body as Buffer, data)).toBe(0);
     expect(file.headers['content-md5']).toBe(md5);
 
@@ -274,6 +265,78 @@ describe('legacy location operations with show_multiple_locations', () => {
     const admin = (await t.http.get(`/v2/images/${id}`).set(ADMIN).expect(200)).body;
     expect(admin.locations).toEqual([{ url: `${base}/img`, metadata: {} }]);
     expect(admin.direct_url).toBe(`${base}/img`);
+  });
+
+  it('add that loses a race with an upload writes nothing: 409, and the upload keeps its data', async () => {
+    // The location's server answers only once the upload has made the image active.
+    let asked!: () => void;
+    const askedOnce = new Promise<void>((resolve) => (asked = resolve));
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const slow = createServer((req, res) => {
+      asked();
+      void gate.then(() => {
+        res.writeHead(200, { 'Content-Length': String(data.length), 'Content-Type': OCTET });
+        res.end(req.method === 'HEAD' ? undefined : data);
+      });
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+    try {
+      const racer = await startTestApp(
+        { GLINT_AUTH: 'trusted' },
+        configFile([
+          'show_multiple_locations: true',
+          'import_filtering_opts:',
+          `  allowed_ports: [${(slow.address() as AddressInfo).port}]`,
+        ]),
+      );
+      try {
+        const created = await racer.http
+          .post('/v2/images')
+          .set(USER)
+          .send({ name: 'before', disk_format: 'raw', container_format: 'bare' })
+          .expect(201);
+        const id = created.body.id as string;
+        const url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/img`;
+        const patching = racer.http
+          .patch(`/v2/images/${id}`)
+          .set(USER)
+          .set('Content-Type', PATCH_TYPE)
+          .send(
+            JSON.stringify([
+              { op: 'replace', path: '/name', value: 'after' },
+              { op: 'add', path: '/locations/-', value: { url, metadata: {} } },
+            ]),
+          )
+          .then((r) => r);
+        await askedOnce;
+        await racer.http
+          .put(`/v2/images/${id}/file`)
+          .set(USER)
+          .set('Content-Type', OCTET)
+          .send(other)
+          .expect(204);
+        open();
+        const refused = await patching;
+        expect(refused.status).toBe(409);
+        const after = (await racer.http.get(`/v2/images/${id}`).set(USER).expect(200)).body;
+        expect(after).toMatchObject({ name: 'before', status: 'active', size: other.length });
+        expect(after.locations).toHaveLength(1);
+        expect(after.locations[0].url).toMatch(/^file:/);
+        const file = await racer.http
+          .get(`/v2/images/${id}/file`)
+          .set(USER)
+          .buffer(true)
+          .parse(bytes)
+          .expect(200);
+        expect(Buffer.compare(file.body as Buffer, other)).toBe(0);
+      } finally {
+        await racer.close();
+      }
+    } finally {
+      open();
+      slow.close();
+    }
   });
 
   it('replace: sets the list of a queued image, then only changes metadata', async () => {

@@ -1,6 +1,7 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { NOTIFICATION_EVENT } from '../../src/notifications/notification.js';
 import type { Notification } from '../../src/notifications/notification.js';
+import type { Response } from 'superagent';
 import type { TestApp } from './test-app.js';
 
 /** Headers for a trusted-mode caller acting in `project` with `roles`. */
@@ -32,4 +33,11 @@ export function errorText(body: { message?: string }): string {
   const message = body.message ?? '';
   const [explanation, detail = ''] = message.split('<br /><br />');
   return (detail.trim() || explanation).trim();
+}
+
+/** A supertest parser that keeps a body as bytes, whatever its content type: `.parse(bytes)`. */
+export function bytes(res: Response, done: (err: Error | null, body: Buffer) => void): void {
+  const chunks: Buffer[] = [];
+  res.on('data', (c: Buffer) => chunks.push(c));
+  res.on('end', () => done(null, Buffer.concat(chunks)));
 }
