@@ -533,6 +533,51 @@ describe('a file store whose disk fills up', () => {
     expect(files(dir)).toEqual([small.id]);
   });
 
+  it('fails an import into the full store: the image is queued again, nothing is left in the store or staging', async (test) => {
+    if (!mounted || !t) return test.skip('mounting a tmpfs is not permitted here (needs root)');
+    // Staging on the ordinary disk holds the data; only the store (the 1 MiB tmpfs) is full.
+    const stagingDir = mkdtempSync(join(tmpdir(), 'glint-full-staging-'));
+    const app = await startTestApp(
+      {},
+      configFile(
+        `stores:\n  filesystem_store_datadir: ${dir}/import-target\n` +
+          `  os_glance_staging_store: {filesystem_store_datadir: ${stagingDir}}\n`,
+      ),
+    );
+    try {
+      const image = await createImage(app, as('p1'));
+      await app.http
+        .put(`/v2/images/${image.id}/stage`)
+        .set(as('p1'))
+        .set('Content-Type', OCTET)
+        .send(randomBytes(2 * 1024 * 1024))
+        .expect(204);
+      await app.http
+        .post(`/v2/images/${image.id}/import`)
+        .set(as('p1'))
+        .send({ method: { name: 'glance-direct' } })
+        .expect(202);
+      let task: Record<string, unknown> | undefined;
+      await waitFor(async () => {
+        const res = await app.http.get(`/v2/images/${image.id}/tasks`).set(as('p1', 'admin,member,reader'));
+        task = (res.body.tasks as Array<Record<string, unknown>>).find(
+          (x) => x.status === 'success' || x.status === 'failure',
+        );
+        return task !== undefined;
+      });
+      expect(task?.status).toBe('failure');
+      expect(String(task?.message)).toContain('Image storage media is full');
+      const after = (await app.http.get(`/v2/images/${image.id}`).set(as('p1')).expect(200)).body;
+      expect(after).toMatchObject({ status: 'queued', size: null });
+      expect(after.os_glance_import_task).toBeUndefined();
+      expect(files(join(dir, 'import-target'))).toEqual([]);
+      expect(files(stagingDir)).toEqual([]);
+    } finally {
+      await app.close();
+      rmSync(stagingDir, { recursive: true, force: true });
+    }
+  });
+
   it('answers the same 413 when staging fills up, and unstages', async (test) => {
     if (!mounted || !t) return test.skip('mounting a tmpfs is not permitted here (needs root)');
     const image = await createImage(t, as('p1'));
