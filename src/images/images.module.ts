@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { CacheController } from './cache.controller.js';
 import { ImageSchemaRegistry } from './image-schemas.js';
 import { ImagesController } from './images.controller.js';
 import { ImagesService } from './images.service.js';
@@ -13,7 +14,7 @@ import { StoresModule } from '../stores/stores.module.js';
  */
 @Module({
   imports: [StoresModule],
-  controllers: [ImagesController, SchemasController],
+  controllers: [ImagesController, SchemasController, CacheController],
   providers: [
     ImagesService,
     {
