@@ -206,6 +206,20 @@ describe.skipIf(!clients.ok && !CI)('glanceclient CLI against a noauth server', 
   );
 
   it(
+    'prints the empty usage table and the "no cache API" answer as against Glance (usage, cache-list)',
+    async () => {
+      // Glance 25 without unified limits or an image cache prints exactly these.
+      expect((await cli(['usage'])).stdout).toBe(
+        '+-------+-------+-------+\n| Quota | Limit | Usage |\n+-------+-------+-------+\n+-------+-------+-------+\n',
+      );
+      const cache = await runGlance(target.url, ['cache-list']);
+      expect(cache.code).not.toBe(0);
+      expect(cache.stdout + cache.stderr).toContain('Glance does not support image caching API (v2.14)');
+    },
+    TIMEOUT,
+  );
+
+  it(
     'lists with property, visibility, tag and name filters (image-list)',
     async () => {
       // glanceclient sorts by name ascending unless told otherwise.
