@@ -54,6 +54,9 @@ function givePairBack(pair: AlignedPair): void {
   if (idlePairs.length < MAX_IDLE_PAIRS) idlePairs.push(pair);
 }
 
+/** Errors of a probe that say the disk is full, which the caller reports as such. */
+const NO_ROOM = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
+
 function alignedOffset(fd: number, raw: Buffer): number | undefined {
   // Allocations of this size are at least 16-byte aligned.
   for (let offset = 0; offset < DIRECT_BLOCK; offset += 16) {
@@ -61,7 +64,10 @@ function alignedOffset(fd: number, raw: Buffer): number | undefined {
       writeSync(fd, raw, offset, DIRECT_BLOCK, 0);
       return offset;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EINVAL') throw err;
+      const code = (err as NodeJS.ErrnoException).code ?? '';
+      if (NO_ROOM.has(code)) throw err;
+      // Anything but a misalignment: this filesystem's direct I/O is not usable here.
+      if (code !== 'EINVAL') return undefined;
     }
   }
   return undefined;
