@@ -9,7 +9,7 @@ import { AppModule } from './app.module.js';
 import { requestIdMiddleware } from './common/http/request-id.js';
 import { proxyHeadersMiddleware } from './common/http/request-origin.js';
 import { jsonBodyMiddleware } from './common/http/json-body.js';
-import { rejectHeadAndOptions, versionNegotiationMiddleware } from './common/http/glance-routing.js';
+import { optionsAsGlance, rejectHead, versionNegotiationMiddleware } from './common/http/glance-routing.js';
 import { captureRoutes } from './common/http/route-table.js';
 
 export const API_DOCS_PATH = 'api-docs';
@@ -54,10 +54,11 @@ export async function createApp(
   if (!options.preview) app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use(optionsAsGlance);
   app.use(requestIdMiddleware(config.glance.max_request_id_length));
   app.use(proxyHeadersMiddleware(config.glance.oslo_middleware.enable_proxy_headers_parsing));
   app.use(versionNegotiationMiddleware(config));
-  app.use(rejectHeadAndOptions);
+  app.use(rejectHead);
   app.use(jsonBodyMiddleware(config.maxBodyBytes));
   SwaggerModule.setup(API_DOCS_PATH, app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: `${API_DOCS_PATH}-json`,

@@ -150,4 +150,16 @@ describe('foundation (trusted identity)', () => {
     await t.http.get('/').expect(300);
     await t.http.get('/healthcheck').expect(200);
   });
+
+  it('answers OPTIONS as Glance behind its CORS filter: an empty 200 anywhere, without identity', async () => {
+    // Glance 25 answered each of these with 200, no body and no Content-Type.
+    for (const path of ['/', '/v2', '/v2/images', '/v2/images/x/file', '/v2/bogus', '/v2/info/import']) {
+      const res = await t.http.options(path).expect(200);
+      expect(res.text ?? '').toBe('');
+      expect(res.headers['content-type']).toBeUndefined();
+    }
+    // Handlers that take every method answer it themselves.
+    expect((await t.http.options('/versions').expect(200)).body.versions[0].status).toBe('CURRENT');
+    expect((await t.http.options('/healthcheck').expect(200)).text).toBe('OK');
+  });
 });

@@ -35,9 +35,9 @@ export function versionNegotiationMiddleware(config: AppConfig) {
   };
 }
 
-/** Glance offers neither HEAD nor OPTIONS on the API; Express would answer HEAD through GET. */
-export function rejectHeadAndOptions(req: Request, res: Response, next: NextFunction): void {
-  if ((req.method === 'HEAD' || req.method === 'OPTIONS') && req.path.startsWith('/v2/')) {
+/** Glance offers no HEAD on the API; Express would answer HEAD through GET. */
+export function rejectHead(req: Request, res: Response, next: NextFunction): void {
+  if (req.method === 'HEAD' && req.path.startsWith('/v2/')) {
     const allow = allowedMethods(req.path);
     if (allow.length)
       sendError(req, res, { status: 405, method: req.method, headers: { Allow: allow.join(', ') } });
@@ -45,4 +45,28 @@ export function rejectHeadAndOptions(req: Request, res: Response, next: NextFunc
     return;
   }
   next();
+}
+
+/** Paths whose Glance handlers answer every method, OPTIONS included. */
+const ANY_METHOD = new Set(['/versions', '/healthcheck']);
+
+/**
+ * OPTIONS as Glance answers it. oslo.middleware's CORS filter, first in Glance's pipeline, lets the
+ * application answer and replaces any answer that is not 2xx with an empty 200 (no Content-Type);
+ * Glance's API routes answer OPTIONS with 404 or 405, so an OPTIONS anywhere, authenticated or
+ * not, gets that empty 200, except where the handler answers every method. No CORS headers are
+ * added: Glance adds them only for origins its [cors] section allows, and Glint has no such
+ * section.
+ */
+export function optionsAsGlance(req: Request, res: Response, next: NextFunction): void {
+  if (req.method !== 'OPTIONS') {
+    next();
+    return;
+  }
+  if (ANY_METHOD.has(req.path)) {
+    req.method = 'GET';
+    next();
+    return;
+  }
+  res.status(200).set('Content-Length', '0').end();
 }
