@@ -180,8 +180,8 @@ export class ImportService {
     const req = this.validateBody(body);
     const method = req.method.name;
     const image = await this.images.getVisible(ctx, id);
-    this.images.authorize(ctx, image, method === 'copy-image' ? 'copy_image' : 'modify_image');
 
+    // Glance's order: the status and format checks, the policy, the lock, the stores, the URI.
     if (image.status === 'active' && method !== 'copy-image')
       throw new ConflictError('Image with status active cannot be target for import');
     if (image.status !== 'active' && method === 'copy-image')
@@ -193,12 +193,8 @@ export class ImportService {
     if (!image.containerFormat) throw new ConflictError("'container_format' needs to be set before import");
     if (!image.diskFormat) throw new ConflictError("'disk_format' needs to be set before import");
     if (method === 'glance-download') checkGlanceDownloadMethod(req.method);
-
-    if (method === 'web-download') {
-      const uri = typeof req.method.uri === 'string' ? req.method.uri : '';
-      if (!(await passesImportFilter(uri, this.config.glance.import_filtering_opts)))
-        throw new InvalidError(`URI for web-download does not pass filtering: ${pyStr(req.method.uri)}`);
-    }
+    this.images.authorize(ctx, image, method === 'copy-image' ? 'copy_image' : 'modify_image');
+    await this.enforceLock(image);
 
     let backend: string[] | null = null;
     if (this.stores.multiStore) {
@@ -215,6 +211,12 @@ export class ImportService {
       }
     }
 
+    if (method === 'web-download') {
+      const uri = typeof req.method.uri === 'string' ? req.method.uri : '';
+      if (!(await passesImportFilter(uri, this.config.glance.import_filtering_opts)))
+        throw new InvalidError(`URI for web-download does not pass filtering: ${pyStr(req.method.uri)}`);
+    }
+
     const taskId = randomUUID();
     await this.takeLock(image, taskId);
     await this.tasks.createTask(ctx, {
@@ -226,19 +228,25 @@ export class ImportService {
     });
   }
 
-  /** The per-image import lock; a stale holder's lock is taken over (its task fails). */
-  private async takeLock(image: ImageRecord, taskId: string): Promise<void> {
+  /**
+   * The per-image import lock held by a live task is 409; a stale holder's task fails and its lock
+   * and progress go, as Glance preempts it before it looks at the stores.
+   */
+  private async enforceLock(image: ImageRecord): Promise<void> {
     const holder = image.properties[IMPORT_LOCK];
-    if (holder) {
-      const task = await this.tasks.findTask(holder);
-      if (task) {
-        const age = Date.now() - task.updatedAt.getTime();
-        const limit = (task.status === 'pending' ? 120 : 60) * MINUTE;
-        if (age < limit) throw new ConflictError('Image has active task');
-        await this.tasks.failTask(task.id, 'Expired lock preempted');
-      }
-      await this.images.setProperties(image.id, {}, [IMPORT_LOCK, IMPORTING_TO]);
+    if (!holder) return;
+    const task = await this.tasks.findTask(holder);
+    if (task) {
+      const age = Date.now() - task.updatedAt.getTime();
+      const limit = (task.status === 'pending' ? 120 : 60) * MINUTE;
+      if (age < limit) throw new ConflictError('Image has active task');
+      await this.tasks.failTask(task.id, 'Expired lock preempted');
     }
+    await this.images.setProperties(image.id, {}, [IMPORT_LOCK, IMPORTING_TO]);
+  }
+
+  /** Takes the lock; another request that took it since enforceLock makes this one 409. */
+  private async takeLock(image: ImageRecord, taskId: string): Promise<void> {
     if (!(await this.images.tryTakeProperty(image.id, IMPORT_LOCK, taskId))) {
       throw new ConflictError(
         `New operation on image '${image.id}' is not permitted as prior operation is still in progress`,

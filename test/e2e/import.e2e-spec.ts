@@ -180,6 +180,13 @@ describe('POST /v2/images/{id}/import on two file stores', () => {
 
   it('copy-image: admin only, copies to another store, refuses a store that has it', async () => {
     const { id } = await image();
+    // As Glance, the image's status is judged before the policy: a queued image is 409 for anyone.
+    const early = await t.http
+      .post(`/v2/images/${id}/import`)
+      .set(USER)
+      .send({ method: { name: 'copy-image' }, stores: ['cold'] });
+    expect(early.status).toBe(409);
+    expect(errorText(early.body)).toBe('Only images with status active can be targeted for copying');
     await t.http.put(`/v2/images/${id}/file`).set(USER).set('Content-Type', OCTET).send(data).expect(204);
     const denied = await t.http
       .post(`/v2/images/${id}/import`)
