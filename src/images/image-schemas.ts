@@ -219,6 +219,11 @@ function taskProperties(forList: boolean): Record<string, JsonSchema> {
   return all;
 }
 
+/** The task schema as `GET /v2/schemas/task` serves it. */
+export function taskSchema(): JsonSchema {
+  return { name: 'task', properties: taskProperties(false) };
+}
+
 export interface SchemaDocuments {
   image: JsonSchema;
   images: JsonSchema;
@@ -277,7 +282,7 @@ export function buildSchemas(config: AppConfig): SchemaDocuments {
     properties: { members: { type: 'array', items: member }, schema: { type: 'string' } },
     links: [{ rel: 'describedby', href: '{schema}' }],
   };
-  const task: JsonSchema = { name: 'task', properties: taskProperties(false) };
+  const task = taskSchema();
   const tasks: JsonSchema = {
     name: 'tasks',
     properties: {

@@ -175,6 +175,14 @@ describe('tasks API (default policy)', () => {
     ])('refuses %j with 400 and Glance message', async (body, message) => {
       const req = t.http.post('/v2/tasks').set(ADMIN).set('Accept', 'application/json');
       const res = await (body === undefined ? req : req.send(body as object)).expect(400);
+      if (message.startsWith('Provided object does not match schema')) {
+        // python-jsonschema's whole text follows, as in Glance: the failing schema and instance.
+        const [first, ...rest] = (res.body.message as string).split('\n\n');
+        expect(first).toBe(message);
+        expect(rest[0]).toMatch(/^Failed validating '\w+' in schema/);
+        expect(res.body).toMatchObject({ code: '400 Bad Request', title: 'Bad Request' });
+        return;
+      }
       expect(res.body).toEqual({
         message: `${message}<br /><br />\n\n\n`,
         code: '400 Bad Request',

@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { InvalidError } from '../../common/errors/domain-errors.js';
-import { pyRepr } from '../../common/python-repr.js';
-import { TASK_STATUSES, TASK_TYPES } from '../task.entity.js';
+import { compileSchema } from '../../images/json-schema.js';
+import { taskSchema } from '../../images/image-schemas.js';
+import { TASK_TYPES } from '../task.entity.js';
 import type { TaskType } from '../task.entity.js';
 
 /** The body of `POST /v2/tasks` (documentation; the checks below give Glance's messages). */
@@ -19,53 +20,14 @@ export class CreateTaskDto {
   input: Record<string, unknown> | null;
 }
 
-const UUID_PATTERN =
-  /^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$/;
-
-type Check = (value: unknown) => string | undefined;
-
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
-const string: Check = (v) => (typeof v === 'string' ? undefined : `${pyRepr(v)} is not of type 'string'`);
-const nullOrString: Check = (v) =>
-  v === null || typeof v === 'string' ? undefined : `${pyRepr(v)} is not of type 'null', 'string'`;
-const nullOrObject: Check = (v) =>
-  v === null || isObject(v) ? undefined : `${pyRepr(v)} is not of type 'null', 'object'`;
-const oneOf =
-  (values: readonly string[]): Check =>
-  (v) =>
-    typeof v === 'string' && values.includes(v)
-      ? undefined
-      : typeof v !== 'string' && v !== null
-        ? `${pyRepr(v)} is not of type 'string'`
-        : `${pyRepr(v)} is not one of ${pyRepr([...values])}`;
 
-/** Glance's task schema, property by property, in its order. */
-const TASK_SCHEMA: Record<string, Check> = {
-  id: (v) =>
-    string(v) ??
-    (UUID_PATTERN.test(v as string)
-      ? undefined
-      : `${pyRepr(v)} does not match ${pyRepr(UUID_PATTERN.source)}`),
-  type: oneOf(TASK_TYPES),
-  status: oneOf(TASK_STATUSES),
-  input: nullOrObject,
-  result: nullOrObject,
-  owner: string,
-  message: string,
-  image_id: string,
-  request_id: string,
-  user_id: string,
-  expires_at: nullOrString,
-  created_at: string,
-  updated_at: string,
-  self: string,
-  schema: string,
-};
-
-function schemaError(detail: string): InvalidError {
-  return new InvalidError(`Provided object does not match schema 'task': ${detail}`);
-}
+/**
+ * Glance checks a new task against its published schema closed to other keys, and its 400 carries
+ * python-jsonschema's whole text.
+ */
+const taskError = compileSchema({ ...taskSchema(), additionalProperties: false });
 
 /**
  * Checks a task creation body as Glance does: both keys present first, then the task schema
@@ -80,17 +42,7 @@ export function parseCreateTaskBody(body: unknown): {
   for (const key of ['type', 'input']) {
     if (!(key in obj)) throw new InvalidError(`Task '${key}' is required`);
   }
-  for (const [key, check] of Object.entries(TASK_SCHEMA)) {
-    if (!(key in obj)) continue;
-    const problem = check(obj[key]);
-    if (problem) throw schemaError(problem);
-  }
-  const extra = Object.keys(obj).filter((k) => !(k in TASK_SCHEMA));
-  if (extra.length) {
-    const listed = extra.map((k) => pyRepr(k)).join(', ');
-    throw schemaError(
-      `Additional properties are not allowed (${listed} ${extra.length === 1 ? 'was' : 'were'} unexpected)`,
-    );
-  }
+  const error = taskError(obj);
+  if (error) throw new InvalidError(`Provided object does not match schema 'task': ${error}`);
   return { type: obj.type as TaskType, input: obj.input as Record<string, unknown> | null };
 }
