@@ -89,6 +89,11 @@ export class ImportFilteringOptions {
   @IsArray() @IsString({ each: true }) disallowed_hosts: string[] = [];
   @IsArray() @IsInt({ each: true }) allowed_ports: number[] = [80, 443];
   @IsArray() @IsInt({ each: true }) disallowed_ports: number[] = [];
+  /**
+   * Glint's addition: private networks (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7) may be
+   * fetched from. Loopback and link-local stay refused unless allowed_hosts names the host.
+   */
+  @IsBoolean() allow_private_networks = false;
 }
 
 export const IMPORT_PLUGINS = [

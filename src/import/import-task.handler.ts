@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { OnModuleInit } from '@nestjs/common';
+import type { OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { fileURLToPath } from 'node:url';
 import { Readable, Transform } from 'node:stream';
 import type { AppConfig } from '../config/app-config.js';
@@ -22,7 +22,8 @@ import { TaskFailedError } from '../tasks/executor/task-handler.js';
 import type { TaskRunContext, TaskSnapshot } from '../tasks/executor/task-handler.js';
 import { GlanceEndpointResolver } from './glance-download.js';
 import type { GlanceDownloadMethod } from './glance-download.js';
-import { passesImportFilter } from '../tasks/import-uri-filter.js';
+import { Agent, fetch as fetchPinned } from 'undici';
+import { filteredLookup, passesImportFilter } from '../tasks/import-uri-filter.js';
 import { FAILED_IMPORT, IMPORT_LOCK, IMPORT_TASK_TYPE, IMPORTING_TO, storeList } from './import.service.js';
 import type { ImportInput, SourceValidation } from './import.service.js';
 import { ImportPlugins } from './plugins/import-plugins.js';
@@ -79,10 +80,13 @@ function message(err: unknown): string {
  * image or puts everything back as it was.
  */
 @Injectable()
-export class ImportTaskHandler implements OnModuleInit {
+export class ImportTaskHandler implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Import');
   private readonly storageQuota: number | undefined;
   private readonly endpoints: GlanceEndpointResolver;
+
+  /** Connections of web-downloads, which reach only addresses the import filter allows. */
+  private readonly webDownloads: Agent;
 
   constructor(
     private readonly registry: TaskHandlerRegistry,
@@ -95,6 +99,13 @@ export class ImportTaskHandler implements OnModuleInit {
   ) {
     this.storageQuota = parseStorageQuota(config.glance.user_storage_quota);
     this.endpoints = new GlanceEndpointResolver(config);
+    this.webDownloads = new Agent({
+      connect: { lookup: filteredLookup(config.glance.import_filtering_opts) },
+    });
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.webDownloads.close();
   }
 
   onModuleInit(): void {
@@ -298,11 +309,11 @@ export class ImportTaskHandler implements OnModuleInit {
   ): Promise<StoredImageData> {
     const opts = this.config.glance.import_filtering_opts;
     let url = uri;
-    let res: Response | undefined;
+    let res: Awaited<ReturnType<typeof fetchPinned>> | undefined;
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
       if (!(await passesImportFilter(url, opts)))
         throw new TaskFailedError(`URI for web-download does not pass filtering: ${url}`);
-      res = await fetch(url, { redirect: 'manual', signal: ctx.signal });
+      res = await fetchPinned(url, { redirect: 'manual', signal: ctx.signal, dispatcher: this.webDownloads });
       if (res.status >= 300 && res.status < 400 && res.headers.get('location')) {
         await res.body?.cancel();
         url = new URL(res.headers.get('location')!, url).toString();
@@ -326,7 +337,9 @@ export class ImportTaskHandler implements OnModuleInit {
           },
         }
       : {};
-    return this.stage(ctx, image.id, res.body, length ? Number(length) : undefined, check).catch(
+    // undici's own web stream type, the same stream at run time.
+    const body = res.body as unknown as ReadableStream<Uint8Array>;
+    return this.stage(ctx, image.id, body, length ? Number(length) : undefined, check).catch(
       (err: unknown) => {
         if (err instanceof HashMismatchError)
           throw new TaskFailedError(`Downloaded data does not match validation_data: ${err.message}`);

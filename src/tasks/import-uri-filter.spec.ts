@@ -1,5 +1,5 @@
 import { ImportFilteringOptions } from '../config/glance-options.js';
-import { passesImportFilter } from './import-uri-filter.js';
+import { addressAllowed, filteredLookup, passesImportFilter } from './import-uri-filter.js';
 
 const defaults = () => new ImportFilteringOptions();
 
@@ -18,8 +18,41 @@ describe('import URI filter', () => {
     ['http://[2001:db8::1]/x', true],
     ['not a url', false],
     ['http://no-such-host.invalid/x', false],
+    // The machine itself, its link (the metadata service) and private networks.
+    ['http://127.0.0.1/x', false],
+    ['http://localhost/x', false],
+    ['http://169.254.169.254/latest/meta-data', false],
+    ['http://10.0.0.1/x', false],
+    ['http://192.168.1.10/x', false],
+    ['http://[::1]/x', false],
+    ['http://[::ffff:127.0.0.1]/x', false],
+    ['http://[fe80::1]/x', false],
+    ['http://0.0.0.0/x', false],
   ])('%s → %s with the default options', async (uri, expected) => {
     expect(await passesImportFilter(uri, defaults())).toBe(expected);
+  });
+
+  it('lets private networks through with allow_private_networks, and any named host through allowed_hosts', async () => {
+    const opts = defaults();
+    opts.allow_private_networks = true;
+    expect(await passesImportFilter('http://10.0.0.1/x', opts)).toBe(true);
+    expect(await passesImportFilter('http://127.0.0.1/x', opts)).toBe(false);
+    expect(await passesImportFilter('http://169.254.169.254/x', opts)).toBe(false);
+    opts.allowed_hosts = ['127.0.0.1'];
+    expect(await passesImportFilter('http://127.0.0.1/x', opts)).toBe(true);
+    expect(addressAllowed('127.0.0.1', '127.0.0.1', opts)).toBe(true);
+    expect(addressAllowed('example.org', '127.0.0.1', opts)).toBe(false);
+  });
+
+  it('refuses a host name whose addresses are all refused, at check and at connect', async () => {
+    const opts = defaults();
+    expect(addressAllowed('evil.example', '127.0.0.1', opts)).toBe(false);
+    expect(addressAllowed('evil.example', '93.184.216.34', opts)).toBe(true);
+    const lookup = filteredLookup(opts);
+    const answer = await new Promise<{ err: NodeJS.ErrnoException | null; address: unknown }>((resolve) =>
+      lookup('localhost', {}, (err, address) => resolve({ err, address })),
+    );
+    expect(answer.err?.code).toBe('ENOTFOUND');
   });
 
   it('honours host allow and deny lists, the allow list winning when both are set', async () => {

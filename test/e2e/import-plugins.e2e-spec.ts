@@ -97,6 +97,7 @@ describe('import plugins: decompression, conversion with qemu-img, metadata inje
         `  cold: {filesystem_store_datadir: ${cold}}`,
         'import_filtering_opts:',
         `  allowed_ports: [${port}]`,
+        '  allowed_hosts: [127.0.0.1]',
         'image_import_opts:',
         '  image_import_plugins: [image_decompression, image_conversion, inject_image_metadata]',
         'image_conversion: {output_format: raw}',

@@ -50,6 +50,7 @@ describe('POST /v2/images/{id}/import on two file stores', () => {
         `  cold: {filesystem_store_datadir: ${cold}}`,
         'import_filtering_opts:',
         `  allowed_ports: [80, 443, ${port}]`,
+        '  allowed_hosts: [127.0.0.1]',
         '',
       ].join('\n'),
     );
@@ -565,6 +566,79 @@ describe('web-download with the default import filter', () => {
   });
   afterAll(async () => {
     await t?.close();
+  });
+
+  async function queuedImage(app: TestApp): Promise<string> {
+    const res = await app.http
+      .post('/v2/images')
+      .set(USER)
+      .send({ name: 'w', disk_format: 'raw', container_format: 'bare' })
+      .expect(201);
+    return res.body.id as string;
+  }
+
+  it('refuses the machine itself, the metadata service and private networks on the default port', async () => {
+    const id = await queuedImage(t);
+    for (const uri of [
+      'http://127.0.0.1/img',
+      'http://localhost/img',
+      'http://[::1]/img',
+      'http://169.254.169.254/latest/meta-data/',
+      'http://10.0.0.1/img',
+      'http://192.168.0.1/img',
+    ]) {
+      const res = await t.http
+        .post(`/v2/images/${id}/import`)
+        .set(USER)
+        .send({ method: { name: 'web-download', uri } });
+      expect([res.status, errorText(res.body)]).toEqual([
+        400,
+        `URI for web-download does not pass filtering: ${uri}`,
+      ]);
+    }
+    const image = (await t.http.get(`/v2/images/${id}`).set(USER).expect(200)).body;
+    expect(image.status).toBe('queued');
+    expect(image.os_glance_import_task).toBeUndefined();
+  });
+
+  it('fails the task when an allowed source redirects to them, and the image stays queued', async () => {
+    // The source is the one host the operator allowed; where it redirects is not.
+    const targets = [
+      'http://127.0.0.1/img',
+      'http://169.254.169.254/latest/meta-data/',
+      'http://10.0.0.1/img',
+    ];
+    const redirector = createServer((req, res) => {
+      const target = targets[Number(req.url?.slice(1))];
+      res.writeHead(302, { Location: target }).end();
+    });
+    await new Promise<void>((r) => redirector.listen(0, '127.0.0.2', r));
+    const port = (redirector.address() as AddressInfo).port;
+    const cfg = join(mkdtempSync(join(tmpdir(), 'glint-imp-redir-')), 'glint.yaml');
+    writeFileSync(
+      cfg,
+      `import_filtering_opts:\n  allowed_ports: [80, ${port}]\n  allowed_hosts: [127.0.0.2]\n`,
+    );
+    const app = await startTestApp({ GLINT_AUTH: 'trusted' }, cfg);
+    try {
+      for (const [index, target] of targets.entries()) {
+        const id = await queuedImage(app);
+        await app.http
+          .post(`/v2/images/${id}/import`)
+          .set(USER)
+          .send({ method: { name: 'web-download', uri: `http://127.0.0.2:${port}/${index}` } })
+          .expect(202);
+        const task = await waitFor(async () => {
+          const res = await app.http.get(`/v2/images/${id}/tasks`).set(ADMIN).expect(200);
+          return (res.body.tasks as Array<Record<string, unknown>>).find((x) => x.status === 'failure');
+        });
+        expect(task.message).toBe(`URI for web-download does not pass filtering: ${target}`);
+        expect((await app.http.get(`/v2/images/${id}`).set(USER).expect(200)).body.status).toBe('queued');
+      }
+    } finally {
+      await app.close();
+      redirector.close();
+    }
   });
 
   it('refuses loopback on a non-default port', async () => {

@@ -56,6 +56,7 @@ describe('legacy location operations with show_multiple_locations', () => {
         'image_location_quota: 3',
         'import_filtering_opts:',
         `  allowed_ports: [80, 443, ${s.port}]`,
+        '  allowed_hosts: [127.0.0.1]',
       ]),
     );
   });
@@ -288,6 +289,7 @@ describe('legacy location operations with show_multiple_locations', () => {
           'show_multiple_locations: true',
           'import_filtering_opts:',
           `  allowed_ports: [${(slow.address() as AddressInfo).port}]`,
+          '  allowed_hosts: [127.0.0.1]',
         ]),
       );
       try {
@@ -579,6 +581,7 @@ describe('location URLs need a store that serves them', () => {
         `  fast: {filesystem_store_datadir: ${dir}}`,
         'import_filtering_opts:',
         `  allowed_ports: [80, 443, ${s.port}]`,
+        '  allowed_hosts: [127.0.0.1]',
       ]),
     );
   });
@@ -626,6 +629,7 @@ describe('locations in multi-store mode', () => {
         `  fast: {filesystem_store_datadir: ${dir}}`,
         'import_filtering_opts:',
         `  allowed_ports: [80, 443, ${s.port}]`,
+        '  allowed_hosts: [127.0.0.1]',
       ]),
     );
   });

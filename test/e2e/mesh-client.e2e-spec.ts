@@ -201,7 +201,10 @@ describe('members, import and tasks through GlintClientModule over NATS', () => 
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     port = (server.address() as AddressInfo).port;
     const cfg = join(mkdtempSync(join(tmpdir(), 'glint-meshm-')), 'glint.yaml');
-    writeFileSync(cfg, `import_filtering_opts:\n  allowed_ports: [80, 443, ${port}]\n`);
+    writeFileSync(
+      cfg,
+      `import_filtering_opts:\n  allowed_ports: [80, 443, ${port}]\n  allowed_hosts: [127.0.0.1]\n`,
+    );
     t = await startTestApp(
       {
         GLINT_AUTH: 'trusted',

@@ -232,7 +232,10 @@ async function finishedTask(p: GlintProcess, imageId: string, ms: number): Promi
     try {
       const dataDir = dir('glint-mp-node-');
       const cfg = join(dir('glint-mp-cfg-'), 'glint.yaml');
-      writeFileSync(cfg, `import_filtering_opts:\n  allowed_ports: [${port}]\n`);
+      writeFileSync(
+        cfg,
+        `import_filtering_opts:\n  allowed_ports: [${port}]\n  allowed_hosts: [127.0.0.1]\n`,
+      );
       const env = { DATABASE_URL: db!.url, GLINT_DATA_DIR: dataDir, GLINT_CONFIG: cfg };
       const first = await startGlint(env);
       procs.push(first);
