@@ -82,16 +82,19 @@ function expectedSize(req: DataRequest): number | undefined {
 const RANGE_SPEC = /^bytes=(\d*)-(\d*)$/;
 const LEGACY_CONTENT_RANGE = /^bytes (\d+)-(\d+)\/(\d+|\*)$/;
 
-/** Glance's single-range reading of `Range` (or the legacy request `Content-Range`). */
+/**
+ * Glance's single-range reading of `Range` (or the legacy request `Content-Range`), with WebOb's
+ * parsing: a range that ends before it starts is malformed, `bytes=-0` is the whole image.
+ */
 export function resolveRange(
   rangeHeader: string | undefined,
   contentRange: string | undefined,
   size: number,
 ): ResolvedRange | undefined {
-  const invalidStart = () =>
-    new RangeNotSatisfiableError(
-      `Invalid start position in Range header. Start position MUST be in the inclusive range [0, ${size - 1}].`,
-      { detail: true },
+  const notSatisfiable = (text: string) => new RangeNotSatisfiableError(text, { detail: true });
+  const invalidStart = (header: string) =>
+    notSatisfiable(
+      `Invalid start position in ${header} header. Start position MUST be in the inclusive range [0, ${size - 1}].`,
     );
   if (rangeHeader !== undefined) {
     if (rangeHeader.includes(',')) {
@@ -100,25 +103,30 @@ export function resolveRange(
       );
     }
     const m = RANGE_SPEC.exec(rangeHeader.trim());
-    if (!m || (m[1] === '' && m[2] === ''))
-      throw new RangeNotSatisfiableError('Invalid Range header.', { detail: true });
+    if (!m || (m[1] === '' && m[2] === '') || (m[1] !== '' && m[2] !== '' && Number(m[2]) < Number(m[1])))
+      throw notSatisfiable('Invalid Range header.');
     if (m[1] === '') {
       const suffix = Number(m[2]);
-      if (suffix === 0 || size === 0) throw invalidStart();
-      return { start: Math.max(size - suffix, 0), end: size - 1 };
+      if (size === 0) throw invalidStart('Range');
+      return { start: suffix === 0 ? 0 : Math.max(size - suffix, 0), end: size - 1 };
     }
     const start = Number(m[1]);
-    const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
-    if (start >= size || end < start) throw invalidStart();
-    return { start, end };
+    if (start >= size) throw invalidStart('Range');
+    return { start, end: m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1) };
   }
   if (contentRange !== undefined) {
     const m = LEGACY_CONTENT_RANGE.exec(contentRange.trim());
-    if (!m) throw new RangeNotSatisfiableError('Invalid Content-Range header.', { detail: true });
-    const start = Number(m[1]);
-    const end = Math.min(Number(m[2]), size - 1);
-    if (start >= size || end < start) throw invalidStart();
-    return { start, end };
+    const start = Number(m?.[1]);
+    const stop = Number(m?.[2]) + 1;
+    const length = m?.[3] === '*' ? undefined : Number(m?.[3]);
+    if (!m || !(start < stop) || (length !== undefined && stop > length))
+      throw notSatisfiable('Invalid Content-Range header.');
+    if (length === undefined && stop > size)
+      throw notSatisfiable(
+        `Invalid stop position in Content-Range header. The stop position MUST be in the inclusive range [0, ${size - 1}].`,
+      );
+    if (start >= size) throw invalidStart('Content-Range');
+    return { start, end: Math.min(stop - 1, size - 1) };
   }
   return undefined;
 }
