@@ -44,7 +44,8 @@ fi
 
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 url="http://127.0.0.1:${port}/v3"
-password="${KEYSTONE_ADMIN_PASSWORD:-$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')}"
+# A leading '-' would make keystone-manage read the password as an option (one token in 64 has it).
+password="${KEYSTONE_ADMIN_PASSWORD:-$(python3 -c "import secrets; print('pw' + secrets.token_urlsafe(18))")}"
 expiration="${KEYSTONE_TOKEN_EXPIRATION:-3600}"
 
 # Runs one setup step with its output in setup.log; on failure says which step failed and shows
@@ -67,7 +68,7 @@ bootstrap() {
   step python3 -c 'import sqlite3, sys; sqlite3.connect(sys.argv[1]).execute("PRAGMA journal_mode=WAL")' "$dir/keystone.db" || return 1
   step "${manage[@]}" fernet_setup --keystone-user "$user" --keystone-group "$group" || return 1
   step "${manage[@]}" credential_setup --keystone-user "$user" --keystone-group "$group" || return 1
-  step "${manage[@]}" bootstrap --bootstrap-password "$password" --bootstrap-admin-url "$url" \
+  step "${manage[@]}" bootstrap --bootstrap-password="$password" --bootstrap-admin-url "$url" \
     --bootstrap-public-url "$url" --bootstrap-internal-url "$url" \
     --bootstrap-region-id RegionOne || return 1
   printf '%s\n' "$password" >"$dir/admin-password"
