@@ -9,6 +9,7 @@ import { AppModule } from './app.module.js';
 import { requestIdMiddleware } from './common/http/request-id.js';
 import { proxyHeadersMiddleware } from './common/http/request-origin.js';
 import { jsonBodyMiddleware } from './common/http/json-body.js';
+import { corsAsGlance } from './common/http/cors.js';
 import { optionsAsGlance, rejectHead, versionNegotiationMiddleware } from './common/http/glance-routing.js';
 import { captureRoutes } from './common/http/route-table.js';
 
@@ -54,6 +55,7 @@ export async function createApp(
   if (!options.preview) app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use(corsAsGlance(config.glance.cors));
   app.use(optionsAsGlance);
   app.use(requestIdMiddleware(config.glance.max_request_id_length));
   app.use(proxyHeadersMiddleware(config.glance.oslo_middleware.enable_proxy_headers_parsing));

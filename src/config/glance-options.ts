@@ -82,6 +82,44 @@ export class OsloMiddlewareOptions {
   enable_proxy_headers_parsing = false;
 }
 
+/** oslo.middleware's `[cors]`, with the defaults Glance sets for it. */
+export class CorsOptions {
+  /** Origins allowed to call the API from a browser (`*` for any); none by default. */
+  @Transform(listOpt) @IsArray() @IsString({ each: true }) allowed_origin: string[] = [];
+  @IsBoolean() allow_credentials = true;
+  @Transform(listOpt)
+  @IsArray()
+  @IsString({ each: true })
+  expose_headers: string[] = [
+    'X-Image-Meta-Checksum',
+    'X-Auth-Token',
+    'X-Subject-Token',
+    'X-Service-Token',
+    'X-OpenStack-Request-ID',
+  ];
+  @IsInt() max_age = 3600;
+  @Transform(listOpt)
+  @IsArray()
+  @IsString({ each: true })
+  allow_methods: string[] = ['GET', 'PUT', 'POST', 'DELETE', 'PATCH'];
+  @Transform(listOpt)
+  @IsArray()
+  @IsString({ each: true })
+  allow_headers: string[] = [
+    'Content-MD5',
+    'X-Image-Meta-Checksum',
+    'X-Storage-Token',
+    'Accept-Encoding',
+    'X-Auth-Token',
+    'X-Identity-Status',
+    'X-Roles',
+    'X-Service-Catalog',
+    'X-User-Id',
+    'X-Tenant-Id',
+    'X-OpenStack-Request-ID',
+  ];
+}
+
 export class ImportFilteringOptions {
   @IsArray() @IsString({ each: true }) allowed_schemes: string[] = ['http', 'https'];
   @IsArray() @IsString({ each: true }) disallowed_schemes: string[] = [];
@@ -224,6 +262,7 @@ export class GlanceOptions {
   @ValidateNested() @Type(() => TaskOptions) task = new TaskOptions();
   @ValidateNested() @Type(() => OsloPolicyOptions) oslo_policy = new OsloPolicyOptions();
   @ValidateNested() @Type(() => OsloMiddlewareOptions) oslo_middleware = new OsloMiddlewareOptions();
+  @ValidateNested() @Type(() => CorsOptions) cors = new CorsOptions();
   @ValidateNested() @Type(() => ImportFilteringOptions) import_filtering_opts = new ImportFilteringOptions();
   @ValidateNested() @Type(() => ImageImportOptions) image_import_opts = new ImageImportOptions();
   @ValidateNested() @Type(() => ImageConversionOptions) image_conversion = new ImageConversionOptions();

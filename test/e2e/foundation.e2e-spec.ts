@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startTestApp } from '../support/test-app.js';
 import type { TestApp } from '../support/test-app.js';
 
@@ -161,5 +164,66 @@ describe('foundation (trusted identity)', () => {
     // Handlers that take every method answer it themselves.
     expect((await t.http.options('/versions').expect(200)).body.versions[0].status).toBe('CURRENT');
     expect((await t.http.options('/healthcheck').expect(200)).text).toBe('OK');
+  });
+});
+
+describe('CORS with cors.allowed_origin', () => {
+  let t: TestApp;
+  const origin = 'https://dash.example';
+  beforeAll(async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'glint-cors-')), 'glint.yaml');
+    writeFileSync(file, `cors:\n  allowed_origin: [${origin}]\n`);
+    t = await startTestApp({ GLINT_AUTH: 'trusted' }, file);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  /** The CORS headers of a response; what oslo.middleware's filter, set up as Glance sets it, sent. */
+  const corsHeaders = (headers: Record<string, string>) =>
+    Object.fromEntries(
+      Object.entries(headers).filter(([k]) => k.startsWith('access-control-') || k === 'vary'),
+    );
+
+  it('marks answers to an allowed origin, errors included, and nothing for others', async () => {
+    const exposed = {
+      'access-control-allow-credentials': 'true',
+      'access-control-allow-origin': origin,
+      'access-control-expose-headers':
+        'X-Image-Meta-Checksum,X-Auth-Token,X-Subject-Token,X-Service-Token,X-OpenStack-Request-ID',
+      vary: 'Origin',
+    };
+    expect(corsHeaders((await t.http.get('/versions').set('Origin', origin).expect(200)).headers)).toEqual(
+      exposed,
+    );
+    // A refused identity still carries them, so the browser lets the page read the 401.
+    expect(corsHeaders((await t.http.get('/v2/images').set('Origin', origin).expect(401)).headers)).toEqual(
+      exposed,
+    );
+    expect(
+      corsHeaders((await t.http.get('/versions').set('Origin', 'https://evil.example').expect(200)).headers),
+    ).toEqual({});
+  });
+
+  it('answers a preflight for an allowed method and headers, and only then', async () => {
+    const preflight = (method: string, headers?: string) => {
+      const req = t.http
+        .options('/v2/images')
+        .set('Origin', origin)
+        .set('Access-Control-Request-Method', method);
+      return (headers ? req.set('Access-Control-Request-Headers', headers) : req).expect(200);
+    };
+    expect(corsHeaders((await preflight('PATCH', 'X-Auth-Token, content-type')).headers)).toEqual({
+      'access-control-allow-credentials': 'true',
+      'access-control-allow-headers': 'X-Auth-Token,content-type',
+      'access-control-allow-methods': 'PATCH',
+      'access-control-allow-origin': origin,
+      'access-control-max-age': '3600',
+      vary: 'Origin',
+    });
+    expect(corsHeaders((await preflight('HEAD')).headers)).toEqual({});
+    expect(corsHeaders((await preflight('GET', 'X-Bogus')).headers)).toEqual({});
+    const bare = await t.http.options('/v2/images').set('Origin', origin).expect(200);
+    expect(corsHeaders(bare.headers)).toEqual({});
   });
 });
