@@ -1,4 +1,7 @@
 import { ImportFilteringOptions } from '../config/glance-options.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Agent, fetch } from 'undici';
 import { addressAllowed, filteredLookup, passesImportFilter } from './import-uri-filter.js';
 
 const defaults = () => new ImportFilteringOptions();
@@ -74,5 +77,30 @@ describe('import URI filter', () => {
     opts.disallowed_schemes = ['http'];
     expect(await passesImportFilter('http://93.184.216.34/x', opts)).toBe(false);
     expect(await passesImportFilter('https://93.184.216.34/x', opts)).toBe(true);
+  });
+
+  it('makes a fetch through an agent with the filtered lookup connect only where the filter allows', async () => {
+    const server = createServer((_req, res) => res.end('hello'));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://localhost:${(server.address() as AddressInfo).port}/`;
+    const get = async (opts: ImportFilteringOptions) => {
+      const agent = new Agent({ connect: { lookup: filteredLookup(opts) } });
+      try {
+        const res = await fetch(url, { dispatcher: agent });
+        return await res.text();
+      } catch (err) {
+        return String((err as { cause?: Error }).cause?.message ?? err);
+      } finally {
+        await agent.close();
+      }
+    };
+    try {
+      expect(await get(defaults())).toBe('localhost has no address the import filter allows');
+      const allowed = defaults();
+      allowed.allowed_hosts = ['localhost'];
+      expect(await get(allowed)).toBe('hello');
+    } finally {
+      server.close();
+    }
   });
 });
