@@ -6,7 +6,8 @@
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-export function pyStr(s: string): string {
+/** repr() of a str: Python's choice of quotes and escapes. */
+export function pyQuote(s: string): string {
   const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
   let out = quote;
   for (const ch of s) {
@@ -23,6 +24,7 @@ export function pyStr(s: string): string {
 }
 
 function pyNumber(n: number): string {
+  if (!Number.isFinite(n)) return n > 0 ? 'inf' : n < 0 ? '-inf' : 'nan';
   if (Number.isInteger(n) && Math.abs(n) < 1e16) return String(n);
   const text = String(n);
   return text.includes('e') ? text.replace(/e([+-])(\d)$/, 'e$10$2') : text;
@@ -38,10 +40,10 @@ export function pyRepr(value: Json | undefined, sortKeys = true): string {
   if (value === true) return 'True';
   if (value === false) return 'False';
   if (typeof value === 'number') return pyNumber(value);
-  if (typeof value === 'string') return pyStr(value);
+  if (typeof value === 'string') return pyQuote(value);
   if (Array.isArray(value)) return `[${value.map((v) => pyRepr(v, sortKeys)).join(', ')}]`;
   const entries = sortKeys ? sortedEntries(value) : Object.entries(value);
-  return `{${entries.map(([k, v]) => `${pyStr(k)}: ${pyRepr(v, sortKeys)}`).join(', ')}}`;
+  return `{${entries.map(([k, v]) => `${pyQuote(k)}: ${pyRepr(v, sortKeys)}`).join(', ')}}`;
 }
 
 /** pprint.pformat(value, width) */
@@ -74,7 +76,7 @@ function format(
       const inner = indent + 1;
       items.forEach(([key, ent], i) => {
         const last = i === items.length - 1;
-        const keyRep = pyStr(key);
+        const keyRep = pyQuote(key);
         out.push(keyRep, ': ');
         format(ent, out, inner + keyRep.length + 2, last ? allowance + 1 : 1, level + 1, width);
         if (!last) out.push(',\n' + ' '.repeat(inner));
@@ -124,7 +126,7 @@ function formatString(
   const maxWidth = width - indent;
   let rep = '';
   lines.forEach((line, i) => {
-    rep = pyStr(line);
+    rep = pyQuote(line);
     if (i === lines.length - 1) maxWidth1 -= allowance;
     if (rep.length <= maxWidth1) {
       chunks.push(rep);
@@ -136,12 +138,12 @@ function formatString(
     parts.forEach((part, j) => {
       const candidate = current + part;
       if (j === parts.length - 1 && i === lines.length - 1) maxWidth2 -= allowance;
-      if (pyStr(candidate).length > maxWidth2) {
-        if (current) chunks.push(pyStr(current));
+      if (pyQuote(candidate).length > maxWidth2) {
+        if (current) chunks.push(pyQuote(current));
         current = part;
       } else current = candidate;
     });
-    if (current) chunks.push(pyStr(current));
+    if (current) chunks.push(pyQuote(current));
   });
   if (chunks.length === 1) {
     out.push(rep);
