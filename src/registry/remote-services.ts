@@ -2,6 +2,7 @@ import { Injectable, Module } from '@nestjs/common';
 import type { Provider, Type } from '@nestjs/common';
 import type { RequestContext } from '../auth/request-context.js';
 import { ImportController } from '../import/import.controller.js';
+import { METADEF_CONTROLLERS } from '../metadefs/metadef-controllers.js';
 import { ImportApi } from '../import/import.port.js';
 import { TasksController } from '../tasks/tasks.controller.js';
 import { TasksApi } from '../tasks/tasks.port.js';
@@ -11,12 +12,6 @@ import { encodeCaller } from './caller-context.js';
 import { RegistryClient } from './registry.client.js';
 import { REGISTRY_OPERATIONS } from './registry-protocol.js';
 import type { RegistryRepository } from './registry-protocol.js';
-import { MetadefNamespacesController } from '../metadefs/metadef-namespaces.controller.js';
-import { MetadefObjectsController } from '../metadefs/metadef-objects.controller.js';
-import { MetadefPropertiesController } from '../metadefs/metadef-properties.controller.js';
-import { MetadefTagsController } from '../metadefs/metadef-tags.controller.js';
-import { MetadefResourceTypesController } from '../metadefs/metadef-resource-types.controller.js';
-import { MetadefSchemasController } from '../metadefs/metadef-schemas.controller.js';
 import { MetadefNamespacesService } from '../metadefs/metadef-namespaces.service.js';
 import { MetadefObjectsService } from '../metadefs/metadef-objects.service.js';
 import { MetadefPropertiesService } from '../metadefs/metadef-properties.service.js';
@@ -88,14 +83,7 @@ const METADEF_SERVICES: Array<[RegistryRepository, Type]> = [
 
 /** GLINT_ROLE=api's /v2/metadefs routes: the same controllers, their services run by the registry. */
 @Module({
-  controllers: [
-    MetadefNamespacesController,
-    MetadefObjectsController,
-    MetadefPropertiesController,
-    MetadefTagsController,
-    MetadefResourceTypesController,
-    MetadefSchemasController,
-  ],
+  controllers: METADEF_CONTROLLERS,
   providers: METADEF_SERVICES.map(([name, token]): Provider => ({
     provide: token,
     inject: [RegistryClient],
