@@ -3,6 +3,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { compileSchema } from './json-schema.js';
 import type { JsonSchema } from './json-schema.js';
 import { IMAGE_STATUSES } from './image.entity.js';
+import { TASK_TYPES } from '../tasks/task.entity.js';
 
 /**
  * The JSON schemas Glance publishes under /v2/schemas. Clients (glanceclient through warlock)
@@ -187,12 +188,10 @@ const MEMBER_PROPERTIES: Record<string, JsonSchema> = {
   schema: { readOnly: true, type: 'string' },
 };
 
-const TASK_TYPES = ['import', 'api_image_import', 'location_import'];
-
 function taskProperties(forList: boolean): Record<string, JsonSchema> {
   const all: Record<string, JsonSchema> = {
     id: { description: 'Unique identifier (UUID) of the task', pattern: UUID_PATTERN, type: 'string' },
-    type: { description: 'Kind of work the task does', enum: TASK_TYPES, type: 'string' },
+    type: { description: 'Kind of work the task does', enum: [...TASK_TYPES], type: 'string' },
     status: {
       description: 'Where the task is in its lifecycle',
       enum: ['pending', 'processing', 'success', 'failure'],
