@@ -7,6 +7,8 @@ import { startTestApp } from '../support/test-app.js';
 import type { TestApp } from '../support/test-app.js';
 import { as, errorText, PATCH_TYPE, bytes } from '../support/images.js';
 import { files } from '../support/files.js';
+import { DataSource } from 'typeorm';
+import { JOB_SCHEMA } from '../../src/tasks/executor/job-queue.js';
 
 const OCTET = 'application/octet-stream';
 const USER = as('p1');
@@ -100,6 +102,27 @@ describe('glance-download between two Glint apps', () => {
     throw new Error(`no finished task for image ${id}`);
   }
 
+  /**
+   * The job of an import task, as the job table keeps it (for a day): the forwarded credentials
+   * must be gone from it once the task has ended. Polled, since the task's status is written first.
+   */
+  async function jobWithoutSecrets(taskId: string): Promise<Record<string, unknown>> {
+    const db = target.backend.get(DataSource);
+    const until = Date.now() + 10_000;
+    let data: Record<string, unknown> | undefined;
+    while (Date.now() < until) {
+      const rows: Array<{ data: Record<string, unknown> }> = await db.query(
+        `SELECT data FROM ${JOB_SCHEMA}.job WHERE id = $1`,
+        [taskId],
+      );
+      expect(rows).toHaveLength(1);
+      data = rows[0].data;
+      if (!('secrets' in data)) return data;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`the job of task ${taskId} still holds credentials: ${JSON.stringify(data)}`);
+  }
+
   function importBody(remoteId: string, region = 'RegionTwo'): object {
     return { method: { name: 'glance-download', glance_image_id: remoteId, glance_region: region } };
   }
@@ -176,6 +199,7 @@ describe('glance-download between two Glint apps', () => {
       },
     });
     expect(JSON.stringify(task)).not.toContain('X-Identity-Status');
+    expect(await jobWithoutSecrets(task.id as string)).toEqual({ taskId: task.id });
 
     const img = (await target.http.get(`/v2/images/${id}`).set(USER).expect(200)).body;
     expect(img).toMatchObject({
@@ -204,6 +228,7 @@ describe('glance-download between two Glint apps', () => {
     const task = await finished(id);
     expect(task.status).toBe('failure');
     expect(task.message).toBe(message);
+    expect(await jobWithoutSecrets(task.id as string)).toEqual({ taskId: task.id });
     const img = (await target.http.get(`/v2/images/${id}`).set(USER).expect(200)).body;
     expect(img).toMatchObject({
       status: 'queued',

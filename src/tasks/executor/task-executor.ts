@@ -8,7 +8,7 @@ import { APP_CONFIG } from '../../config/config.module.js';
 import type { TaskEntity } from '../task.entity.js';
 import { TaskLifecycle } from '../task-lifecycle.service.js';
 import { isTerminal } from '../task-status.js';
-import { createJobQueue } from './job-queue.js';
+import { JOB_SCHEMA, createJobQueue } from './job-queue.js';
 import { TaskHandlerRegistry } from './task-handler.registry.js';
 import type { TaskHandler, TaskProgress, TaskRunContext, TaskSnapshot } from './task-handler.js';
 
@@ -122,6 +122,14 @@ export class TaskExecutor implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async runJob(job: Job<TaskJob>): Promise<void> {
+    await this.runTask(job);
+    // The task has ended (or had already): nothing may use the credentials it was handed again,
+    // so they do not wait in the job table for its retention to run out. A run cut short throws
+    // before this, and its next attempt still finds them.
+    if (job.data.secrets) await this.forgetSecrets(job.data.taskId);
+  }
+
+  private async runTask(job: Job<TaskJob>): Promise<void> {
     const taskId = job.data.taskId;
     let task = await this.lifecycle.find(taskId);
     if (!task || isTerminal(task.status)) return;
@@ -204,10 +212,27 @@ export class TaskExecutor implements OnApplicationBootstrap, OnModuleDestroy {
   /** A job that used up its retries: make sure its task does not stay pending or processing. */
   private async buryJob(job: Job<TaskJob>): Promise<void> {
     const task = await this.lifecycle.find(job.data.taskId);
-    if (!task || isTerminal(task.status)) return;
-    const wasRunning = task.status === 'processing';
-    await this.finish(await this.lifecycle.fail(task.id, ABANDONED_MESSAGE));
-    if (wasRunning) await this.recover(task, this.registry.get(task.type));
+    if (task && !isTerminal(task.status)) {
+      const wasRunning = task.status === 'processing';
+      await this.finish(await this.lifecycle.fail(task.id, ABANDONED_MESSAGE));
+      if (wasRunning) await this.recover(task, this.registry.get(task.type));
+    }
+    if (job.data.secrets) await this.forgetSecrets(job.data.taskId);
+  }
+
+  /** Removes a task's credentials from its job and from the job's dead-letter copy. */
+  private async forgetSecrets(taskId: string): Promise<void> {
+    try {
+      await this.dataSource.query(
+        // The job's id is the task's; its dead-letter copy has an id of its own (and is rare).
+        `UPDATE ${JOB_SCHEMA}.job SET data = data - 'secrets'
+          WHERE ((name = $1 AND id = $3::uuid) OR (name = $2 AND data->>'taskId' = $3::text))
+            AND data->'secrets' IS NOT NULL`,
+        [QUEUE, DEAD_QUEUE, taskId],
+      );
+    } catch (err) {
+      this.logger.error({ err, taskId }, 'could not remove the credentials of a finished task from its job');
+    }
   }
 
   private async finish(task: TaskEntity | null): Promise<void> {
