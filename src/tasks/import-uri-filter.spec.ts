@@ -2,7 +2,7 @@ import { ImportFilteringOptions } from '../config/glance-options.js';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent, fetch } from 'undici';
-import { addressAllowed, filteredLookup, passesImportFilter } from './import-uri-filter.js';
+import { addressAllowed, fetchableAddress, filteredLookup, passesImportFilter } from './import-uri-filter.js';
 
 const defaults = () => new ImportFilteringOptions();
 
@@ -18,6 +18,9 @@ describe('import URI filter', () => {
     ['http://127.1/x', false],
     ['http://0x7f000001/x', false],
     ['http://127.000.0.1/x', false],
+    ['http://0177.0.0.1/x', false],
+    ['http://0x7f.1/x', false],
+    ['http://127.0.0.1./x', false],
     ['http://[2001:db8::1]/x', true],
     ['not a url', false],
     ['http://no-such-host.invalid/x', false],
@@ -45,6 +48,21 @@ describe('import URI filter', () => {
     expect(await passesImportFilter('http://127.0.0.1/x', opts)).toBe(true);
     expect(addressAllowed('127.0.0.1', '127.0.0.1', opts)).toBe(true);
     expect(addressAllowed('example.org', '127.0.0.1', opts)).toBe(false);
+  });
+
+  it('names the address a fetch may connect to: the first one the filter allows', async () => {
+    const opts = defaults();
+    expect(await fetchableAddress('93.184.216.34', opts)).toBe('93.184.216.34');
+    expect(await fetchableAddress('2001:db8::1', opts)).toBe('2001:db8::1');
+    expect(await fetchableAddress('10.0.0.1', opts)).toBeUndefined();
+    expect(await fetchableAddress('localhost', opts)).toBeUndefined();
+    expect(await fetchableAddress('no-such-host.invalid', opts)).toBeUndefined();
+    opts.allow_private_networks = true;
+    expect(await fetchableAddress('10.0.0.1', opts)).toBe('10.0.0.1');
+    opts.allowed_hosts = ['localhost'];
+    // A name from the hosts file, as an operator's mirror may be.
+    expect(['127.0.0.1', '::1']).toContain(await fetchableAddress('localhost', opts));
+    expect(await passesImportFilter('http://localhost/x', opts)).toBe(true);
   });
 
   it('refuses a host name whose addresses are all refused, at check and at connect', async () => {

@@ -93,7 +93,7 @@ export async function fetchableAddress(
   if (isIP(host)) addresses = [host];
   else {
     try {
-      addresses = (await lookup(host.endsWith('.') ? host : `${host}.`, { all: true })).map((a) => a.address);
+      addresses = (await lookup(host, { all: true })).map((a) => a.address);
     } catch {
       return undefined;
     }
@@ -121,10 +121,11 @@ async function normalizeHost(host: string): Promise<string | undefined> {
   if (!host) return undefined;
   if (isIP(host) === 4) return host.split('.').every((o) => o === String(Number(o))) ? host : undefined;
   if (isIP(host) === 6) return host;
-  if (/^[\d.]+$/.test(host)) return undefined;
+  // Anything else that the resolver would read as an IPv4 address (`127.1`, `2130706433`,
+  // `0x7f000001`, `0177.0.0.1`) is refused: the lists name addresses only in their plain form.
+  if (host.split('.').every((part) => /^(?:0x[0-9a-f]*|\d+)$/i.test(part))) return undefined;
   try {
-    // The trailing dot forces a DNS query, so resolver quirks cannot read hex or octal forms as addresses.
-    await lookup(host.endsWith('.') ? host : `${host}.`);
+    await lookup(host);
     return host;
   } catch {
     return undefined;
