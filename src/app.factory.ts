@@ -12,6 +12,7 @@ import { jsonBodyMiddleware } from './common/http/json-body.js';
 import { corsAsGlance } from './common/http/cors.js';
 import { optionsAsGlance, rejectHead, versionNegotiationMiddleware } from './common/http/glance-routing.js';
 import { captureRoutes } from './common/http/route-table.js';
+import { applyConnectionTimeouts } from './common/http/connection-timeouts.js';
 
 export const API_DOCS_PATH = 'api-docs';
 
@@ -53,6 +54,7 @@ export async function createApp(
     },
   );
   if (!options.preview) app.useLogger(app.get(Logger));
+  applyConnectionTimeouts(app.getHttpServer(), config.glance.client_socket_timeout);
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(corsAsGlance(config.glance.cors));

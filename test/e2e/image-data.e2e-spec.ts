@@ -2,7 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createConnection } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestApp } from '../support/test-app.js';
@@ -468,6 +469,95 @@ describe('GET /v2/images/{id}/tasks', () => {
     const res = await t.http.get(`/v2/images/${image.id}/tasks`).set(as('p1', 'reader')).expect(200);
     expect(res.body).toEqual({ tasks: [] });
     await t.http.get(`/v2/images/${image.id}/tasks`).set(as('p2')).expect(404);
+  });
+});
+
+describe('idle client connections (client_socket_timeout)', () => {
+  let t: TestApp;
+  let port: number;
+  let storeDir: string;
+
+  beforeAll(async () => {
+    t = await startTestApp({}, configFile('client_socket_timeout: 1\n'));
+    const server = t.app.getHttpServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as AddressInfo).port;
+    storeDir = join(t.dataDir, 'images');
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  /** A raw connection: what it received, and when it closed (ms after `since`). */
+  function connect(): { socket: Socket; received: () => string; closed: Promise<number>; since: () => void } {
+    const socket = createConnection(port, '127.0.0.1');
+    let text = '';
+    let start = Date.now();
+    socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+    socket.on('error', () => undefined);
+    const closed = new Promise<number>((r) => socket.on('close', () => r(Date.now() - start)));
+    return { socket, received: () => text, closed, since: () => (start = Date.now()) };
+  }
+
+  function uploadHead(id: string, length: number): string {
+    return (
+      `PUT /v2/images/${id}/file HTTP/1.1\r\nHost: glint\r\nContent-Type: ${OCTET}\r\n` +
+      `Content-Length: ${length}\r\n\r\n`
+    );
+  }
+
+  it("sets Node's server limits as Glance bounds connections: idleness only, 900 s by default", async () => {
+    const server = t.app.getHttpServer();
+    expect([server.requestTimeout, server.timeout, server.keepAliveTimeout]).toEqual([0, 1000, 1000]);
+    const defaults = await startTestApp();
+    try {
+      const d = defaults.app.getHttpServer();
+      expect([d.requestTimeout, d.timeout, d.keepAliveTimeout]).toEqual([0, 900_000, 900_000]);
+    } finally {
+      await defaults.close();
+    }
+  });
+
+  it('closes an upload that stalls; the image goes back to queued and nothing stays in the store', async () => {
+    const before = files(storeDir).length;
+    const image = await createImage(t);
+    const c = connect();
+    c.socket.write(uploadHead(image.id, 1024 * 1024));
+    c.socket.write(randomBytes(64 * 1024));
+    c.since();
+    const closedAfter = await c.closed;
+    expect(closedAfter).toBeGreaterThanOrEqual(900);
+    expect(closedAfter).toBeLessThan(5000);
+    await waitFor(async () => (await t.http.get(`/v2/images/${image.id}`)).body.status === 'queued');
+    await waitFor(() => Promise.resolve(files(storeDir).length === before));
+  });
+
+  it('lets a slow upload that keeps sending run past the idle timeout', async () => {
+    const image = await createImage(t);
+    const c = connect();
+    const body = randomBytes(10 * 1024);
+    c.socket.write(uploadHead(image.id, body.length));
+    for (let i = 0; i < body.length; i += 1024) {
+      await new Promise((r) => setTimeout(r, 250));
+      c.socket.write(body.subarray(i, i + 1024));
+    }
+    await waitFor(() => Promise.resolve(c.received().includes('\r\n\r\n')));
+    expect(c.received()).toMatch(/^HTTP\/1\.1 204 /);
+    c.socket.destroy();
+    const shown = (await t.http.get(`/v2/images/${image.id}`).expect(200)).body;
+    expect(shown).toMatchObject({ status: 'active', size: body.length });
+    expect(shown.checksum).toBe(createHash('md5').update(body).digest('hex'));
+  });
+
+  it('closes a kept-alive connection once it has been idle that long', async () => {
+    const c = connect();
+    c.socket.write('GET /versions HTTP/1.1\r\nHost: glint\r\n\r\n');
+    await waitFor(() => Promise.resolve(/\r\n\r\n\{.*\}$/s.test(c.received())));
+    c.since();
+    expect(c.received()).toMatch(/^HTTP\/1\.1 200 /);
+    const closedAfter = await c.closed;
+    expect(closedAfter).toBeGreaterThanOrEqual(900);
+    expect(closedAfter).toBeLessThan(5000);
   });
 });
 
