@@ -2,7 +2,9 @@
  * Image data transfer benchmark (issue 4 targets), every figure measured in the same run:
  * - upload MB/s against `sha512sum` of the same file;
  * - download MB/s against `cat file > /dev/null` (page cache), and against the loopback ceiling:
- *   the best of a bare Node server and a sendfile(2) server handing the same file to curl;
+ *   the best of a bare Node server, a sendfile(2) server and a server that reads no file, each
+ *   handing curl as many bytes;
+ * - md5 in one thread, the bound of an upload (which hashes md5 and sha512 on two threads);
  * - download MB/s with GLINT_VERIFY_ON_READ (the image hashed as it is sent);
  * - server RSS growth while an image is uploaded and downloaded;
  * - with --s3, upload MB/s into an S3 store beside a plain SDK multipart upload of the same file
@@ -12,7 +14,10 @@
  */
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import {
+  closeSync,
   createReadStream,
+  openSync,
+  readSync,
   mkdtempSync,
   readFileSync,
   rmSync,
@@ -23,7 +28,7 @@ import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { promisify } from 'node:util';
 
@@ -54,6 +59,27 @@ function timeCommand(cmd: string, args: string[]): number {
   const start = process.hrtime.bigint();
   execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] });
   return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+/**
+ * MB/s of md5 over the cached file in this thread. An upload must compute md5 and sha512 of every
+ * byte; each has its own thread, so the slower one (md5, on the CPUs measured) bounds an upload
+ * even with a core to itself, before the network and the disk take their share.
+ */
+function md5OneThread(file: string): number {
+  const buffer = Buffer.allocUnsafeSlow(4 * 1024 * 1024);
+  const fd = openSync(file, 'r');
+  const start = process.hrtime.bigint();
+  const hash = createHash('md5');
+  let total = 0;
+  try {
+    for (let n; (n = readSync(fd, buffer, 0, buffer.length, null)) > 0; total += n)
+      hash.update(buffer.subarray(0, n));
+    hash.digest();
+  } finally {
+    closeSync(fd);
+  }
+  return total / MB / (Number(process.hrtime.bigint() - start) / 1e9);
 }
 
 function rssKb(pid: number): number {
@@ -152,7 +178,9 @@ function download(server: Server, id: string): number {
 /**
  * The loopback ceiling: the fastest a server on this machine hands a cached file to curl. A bare
  * Node http server (createReadStream with 1 MiB reads piped into the response: what Glint does,
- * minus Glint) and a sendfile(2) server in Python, each in its own process, as Glint is.
+ * minus Glint), a sendfile(2) server in Python, and a server that reads no file at all (it sends
+ * one 4 MiB buffer over and over): no file server can beat the last, so it bounds what any
+ * download can reach here whatever `cat` does. Each runs in its own process, as Glint does.
  */
 const BARE_NODE_SERVER = `
 const { createServer } = require('node:http');
@@ -161,6 +189,27 @@ const file = process.argv[1];
 const server = createServer((req, res) => {
   res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': statSync(file).size });
   createReadStream(file, { highWaterMark: 1024 * 1024 }).pipe(res);
+});
+server.listen(0, '127.0.0.1', () => console.log('listening ' + server.address().port));
+`;
+
+const IN_MEMORY_SERVER = `
+const { createServer } = require('node:http');
+const { statSync } = require('node:fs');
+const size = statSync(process.argv[1]).size;
+const block = Buffer.alloc(4 * 1024 * 1024, 0x5a);
+const server = createServer((req, res) => {
+  res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': size });
+  let sent = 0;
+  const pump = () => {
+    while (sent < size) {
+      const n = Math.min(block.length, size - sent);
+      sent += n;
+      if (!res.write(n === block.length ? block : block.subarray(0, n))) return void res.once('drain', pump);
+    }
+    res.end();
+  };
+  pump();
 });
 server.listen(0, '127.0.0.1', () => console.log('listening ' + server.address().port));
 `;
@@ -224,6 +273,7 @@ async function main(): Promise<void> {
     execFileSync('cat', [file], { stdio: ['ignore', 'ignore', 'inherit'] }); // into the page cache
     const sha512sum = () => bytes / MB / timeCommand('sha512sum', [file]);
     let sha = sha512sum();
+    let md5 = md5OneThread(file);
     // Best of several rounds, interleaved, for every download figure: on a shared machine one
     // sample measures the neighbours as much as the server.
     const rounds = Math.max(1, arg('rounds', 3));
@@ -236,6 +286,7 @@ async function main(): Promise<void> {
       await Promise.all([
         startPlain('bare Node http server', process.execPath, ['-e', BARE_NODE_SERVER, file]),
         startPlain('sendfile(2) server', 'python3', ['-c', SENDFILE_SERVER, file]),
+        startPlain('in-memory server (reads no file)', process.execPath, ['-e', IN_MEMORY_SERVER, file]),
       ])
     ).filter((p): p is PlainServer => p !== undefined);
     try {
@@ -244,10 +295,16 @@ async function main(): Promise<void> {
       // The reference gets as many tries as the upload, each just before one: the machine's speed
       // drifts (sha512sum measured 369–549 MB/s within an hour here), so both take the best.
       for (let r = 0; r < rounds; r++) {
-        if (r > 0) sha = Math.max(sha, sha512sum());
+        if (r > 0) {
+          sha = Math.max(sha, sha512sum());
+          md5 = Math.max(md5, md5OneThread(file));
+        }
         id = await createImage(glint);
         up = Math.max(up, bytes / MB / upload(glint, id, file));
       }
+      // Uploads bypass the page cache (direct I/O): one untimed download brings the image into it,
+      // as `cat` had the source file, so that every download figure reads from memory.
+      download(glint, id);
       let downMb = 0;
       const ceilings = new Map<string, number>(plain.map((p) => [p.name, 0]));
       for (let r = 0; r < rounds; r++) {
@@ -262,8 +319,9 @@ async function main(): Promise<void> {
       console.log('| figure | MB/s | ratio |');
       console.log('|---|---|---|');
       console.log(`| sha512sum | ${sha.toFixed(0)} | |`);
+      console.log(`| md5 in one Node thread (OpenSSL), the upload's slowest hash | ${md5.toFixed(0)} | |`);
       console.log(
-        `| upload PUT /file (file store) | ${up.toFixed(0)} | ${(up / sha).toFixed(2)} × sha512sum |`,
+        `| upload PUT /file (file store) | ${up.toFixed(0)} | ${(up / sha).toFixed(2)} × sha512sum, ${(up / md5).toFixed(2)} × md5 in one thread |`,
       );
       console.log(`| cat > /dev/null | ${cat.toFixed(0)} | |`);
       for (const [name, mb] of ceilings)
