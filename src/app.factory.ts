@@ -13,6 +13,7 @@ import { corsAsGlance } from './common/http/cors.js';
 import { optionsAsGlance, rejectHead, versionNegotiationMiddleware } from './common/http/glance-routing.js';
 import { captureRoutes } from './common/http/route-table.js';
 import { applyConnectionTimeouts } from './common/http/connection-timeouts.js';
+import { continueOnFirstRead } from './common/http/lazy-continue.js';
 
 export const API_DOCS_PATH = 'api-docs';
 
@@ -55,6 +56,7 @@ export async function createApp(
   );
   if (!options.preview) app.useLogger(app.get(Logger));
   applyConnectionTimeouts(app.getHttpServer(), config.glance.client_socket_timeout);
+  continueOnFirstRead(app.getHttpServer());
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(corsAsGlance(config.glance.cors));

@@ -561,6 +561,63 @@ describe('idle client connections (client_socket_timeout)', () => {
   });
 });
 
+describe('Expect: 100-continue, answered as Glance answers it', () => {
+  let t: TestApp;
+  let port: number;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    const server = t.app.getHttpServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  /** Sends the head of an upload that expects 100-continue; resolves with the first answer. */
+  async function expectContinue(id: string, length: number): Promise<{ socket: Socket; first: string }> {
+    const socket = createConnection(port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    socket.write(
+      `PUT /v2/images/${id}/file HTTP/1.1\r\nHost: glint\r\nContent-Type: ${OCTET}\r\n` +
+        `Content-Length: ${length}\r\nExpect: 100-continue\r\n\r\n`,
+    );
+    const first = await new Promise<string>((resolve) =>
+      socket.once('data', (d: Buffer) => resolve(d.toString())),
+    );
+    return { socket, first };
+  }
+
+  it('says 100 Continue once the upload is accepted, then takes the body', async () => {
+    const image = await createImage(t);
+    const body = randomBytes(4096);
+    const { socket, first } = await expectContinue(image.id, body.length);
+    expect(first).toBe('HTTP/1.1 100 Continue\r\n\r\n');
+    let rest = '';
+    socket.on('data', (d: Buffer) => (rest += d.toString()));
+    socket.write(body);
+    await waitFor(() => Promise.resolve(rest.includes('\r\n\r\n')));
+    expect(rest).toMatch(/^HTTP\/1\.1 204 /);
+    socket.destroy();
+    expect((await t.http.get(`/v2/images/${image.id}`).expect(200)).body.status).toBe('active');
+  });
+
+  it('refuses at once, without 100 and closing the connection, so the body is never sent', async () => {
+    const image = await createImage(t);
+    await t.http.put(`/v2/images/${image.id}/file`).set('Content-Type', OCTET).send('0123').expect(204);
+    const active = await expectContinue(image.id, 1024 * 1024);
+    expect(active.first).toMatch(/^HTTP\/1\.1 409 /);
+    expect(active.first).toMatch(/\r\nConnection: close\r\n/i);
+    expect(active.first).toContain('Image status transition from active to saving is not allowed');
+    await new Promise((r) => active.socket.once('close', r));
+
+    const unknown = await expectContinue('00000000-0000-4000-8000-000000000000', 10);
+    expect(unknown.first).toMatch(/^HTTP\/1\.1 404 /);
+    unknown.socket.destroy();
+  });
+});
+
 describe('a file store whose disk fills up', () => {
   let t: TestApp | undefined;
   let dir: string;
