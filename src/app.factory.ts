@@ -14,6 +14,7 @@ import { optionsAsGlance, rejectHead, versionNegotiationMiddleware } from './com
 import { captureRoutes } from './common/http/route-table.js';
 import { applyConnectionTimeouts } from './common/http/connection-timeouts.js';
 import { continueOnFirstRead } from './common/http/lazy-continue.js';
+import { applyRequestLimits, requestLineLimits } from './common/http/request-limits.js';
 
 export const API_DOCS_PATH = 'api-docs';
 
@@ -57,8 +58,10 @@ export async function createApp(
   if (!options.preview) app.useLogger(app.get(Logger));
   applyConnectionTimeouts(app.getHttpServer(), config.glance.client_socket_timeout);
   continueOnFirstRead(app.getHttpServer());
+  applyRequestLimits(app.getHttpServer());
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use(requestLineLimits(config.glance.max_header_line));
   app.use(corsAsGlance(config.glance.cors));
   app.use(optionsAsGlance);
   app.use(requestIdMiddleware(config.glance.max_request_id_length));

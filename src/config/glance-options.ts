@@ -205,6 +205,8 @@ export class GlanceDownloadPropertiesOptions {
 export class GlanceOptions {
   /** Seconds a client connection may stay idle before it is closed (0: never). */
   @IsInt() @Min(0) client_socket_timeout = 900;
+  /** Longest header line accepted, in bytes (large Keystone tokens may need more). */
+  @IsInt() @Min(1024) max_header_line = 16384;
   @IsInt() @Min(0) limit_param_default = 25;
   @IsInt() @Min(1) api_limit_max = 1000;
   @IsInt() @Min(0) image_size_cap = 1099511627776;

@@ -1,4 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestApp } from '../support/test-app.js';
@@ -225,5 +227,75 @@ describe('CORS with cors.allowed_origin', () => {
     expect(corsHeaders((await preflight('GET', 'X-Bogus')).headers)).toEqual({});
     const bare = await t.http.options('/v2/images').set('Origin', origin).expect(200);
     expect(corsHeaders(bare.headers)).toEqual({});
+  });
+});
+
+describe("request size limits of Glance's server", () => {
+  let t: TestApp;
+  let port: number;
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'glint-limits-'));
+    writeFileSync(join(dir, 'glint.yaml'), 'max_header_line: 2048\n');
+    t = await startTestApp({}, join(dir, 'glint.yaml'));
+    const server = t.app.getHttpServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  /** Sends a request head of exactly these lines; resolves with the whole answer. */
+  function send(requestLine: string, headerLines: string[]): Promise<string> {
+    return new Promise((resolve) => {
+      const socket = createConnection(port, '127.0.0.1');
+      let answer = '';
+      socket.on('data', (d: Buffer) => (answer += d.toString()));
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve(answer));
+      socket.write(
+        `${requestLine}\r\n${headerLines.map((l) => `${l}\r\n`).join('')}Connection: close\r\n\r\n`,
+      );
+    });
+  }
+
+  /** A header line of exactly `bytes` bytes, its CRLF included. */
+  const line = (name: string, bytes: number) => `${name}: ${'a'.repeat(bytes - name.length - 4)}`;
+
+  it('refuses a request line of 8192 bytes or more with 414, as eventlet does', async () => {
+    const target = (bytes: number) =>
+      `GET /v2/images?name=${'a'.repeat(bytes - 'GET /v2/images?name= HTTP/1.1\r\n'.length)} HTTP/1.1`;
+    expect(await send(target(8191), ['Host: x'])).toMatch(/^HTTP\/1\.1 200 /);
+    const refused = await send(target(8192), ['Host: x']);
+    expect(refused).toMatch(/^HTTP\/1\.1 414 Request URI Too Long\r\n/);
+    expect(refused).toMatch(/\r\nContent-Length: 0\r\n/i);
+  });
+
+  it('refuses a header line of max_header_line bytes or more with 400 Header Line Too Long', async () => {
+    expect(await send('GET /v2/images HTTP/1.1', ['Host: x', line('X-Token', 2047)])).toMatch(
+      /^HTTP\/1\.1 200 /,
+    );
+    expect(await send('GET /v2/images HTTP/1.1', ['Host: x', line('X-Token', 2048)])).toMatch(
+      /^HTTP\/1\.1 400 Header Line Too Long\r\n/,
+    );
+  });
+
+  it('takes headers up to 64 KiB in all (Node alone stops at 16 KiB), and refuses more with 400', async () => {
+    const head = 'GET /v2/images HTTP/1.1';
+    const fixed = ['Host: x', 'Connection: close'];
+    // The section: every line with its CRLF, and the blank line that ends it.
+    const filler = (total: number) => {
+      const lines = [...fixed];
+      let used = fixed.reduce((n, l) => n + l.length + 2, 0) + 2;
+      for (let i = 0; total - used > 2000; i++) {
+        lines.push(line(`X-Filler-${String(i).padStart(3, '0')}`, 2000));
+        used += 2000;
+      }
+      lines.push(line('X-Last', total - used));
+      return lines.filter((l) => l !== 'Connection: close');
+    };
+    expect(await send(head, filler(65536))).toMatch(/^HTTP\/1\.1 200 /);
+    expect(await send(head, filler(65537))).toMatch(/^HTTP\/1\.1 400 Headers Too Large\r\n/);
+    expect(await send(head, filler(200_000))).toMatch(/^HTTP\/1\.1 400 Headers Too Large\r\n/);
   });
 });
