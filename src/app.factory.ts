@@ -10,7 +10,12 @@ import { requestIdMiddleware } from './common/http/request-id.js';
 import { proxyHeadersMiddleware } from './common/http/request-origin.js';
 import { jsonBodyMiddleware } from './common/http/json-body.js';
 import { corsAsGlance } from './common/http/cors.js';
-import { optionsAsGlance, rejectHead, versionNegotiationMiddleware } from './common/http/glance-routing.js';
+import {
+  collapseSlashes,
+  optionsAsGlance,
+  rejectHead,
+  versionNegotiationMiddleware,
+} from './common/http/glance-routing.js';
 import { captureRoutes } from './common/http/route-table.js';
 import { applyConnectionTimeouts } from './common/http/connection-timeouts.js';
 import { continueOnFirstRead } from './common/http/lazy-continue.js';
@@ -62,6 +67,7 @@ export async function createApp(
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(requestLineLimits(config.glance.max_header_line));
+  app.use(collapseSlashes);
   app.use(corsAsGlance(config.glance.cors));
   app.use(optionsAsGlance);
   app.use(requestIdMiddleware(config.glance.max_request_id_length));

@@ -230,7 +230,7 @@ describe('CORS with cors.allowed_origin', () => {
   });
 });
 
-describe("request size limits of Glance's server", () => {
+describe("request heads as Glance's server reads them", () => {
   let t: TestApp;
   let port: number;
   beforeAll(async () => {
@@ -261,6 +261,14 @@ describe("request size limits of Glance's server", () => {
 
   /** A header line of exactly `bytes` bytes, its CRLF included. */
   const line = (name: string, bytes: number) => `${name}: ${'a'.repeat(bytes - name.length - 4)}`;
+
+  it('serves an HTTP/1.1 request without Host, and reads repeated slashes as one', async () => {
+    expect(await send('GET /v2/images HTTP/1.1', [])).toMatch(/^HTTP\/1\.1 200 /);
+    for (const path of ['//v2/images', '/v2//images', '///v2/schemas/image', '//versions'])
+      expect(await send(`GET ${path} HTTP/1.1`, ['Host: x']), path).toMatch(/^HTTP\/1\.1 200 /);
+    const list = await send('GET //v2/images?limit=1 HTTP/1.1', ['Host: x']);
+    expect(list).toContain('"first":"/v2/images?limit=1"');
+  });
 
   it('refuses a request line of 8192 bytes or more with 414, as eventlet does', async () => {
     const target = (bytes: number) =>

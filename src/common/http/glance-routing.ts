@@ -9,6 +9,17 @@ const UNVERSIONED = new Set(['', 'versions', 'healthcheck', 'health', 'api-docs'
 const VERSION_MEDIA_TYPE = /application\/vnd\.openstack\.images-(v[\d.]+)/;
 
 /**
+ * Repeated slashes in a path count as one, as Glance's router reads them: `//v2/images` and
+ * `/v2//images` are the image list (a catalog endpoint ending in `/` gives such paths).
+ */
+export function collapseSlashes(req: Request, _res: Response, next: NextFunction): void {
+  const query = req.url.indexOf('?');
+  const path = query >= 0 ? req.url.slice(0, query) : req.url;
+  if (path.includes('//')) req.url = path.replace(/\/{2,}/g, '/') + (query >= 0 ? req.url.slice(query) : '');
+  next();
+}
+
+/**
  * Glance's version negotiation: `/v2.x/...` is served as `/v2/...`, a version may be asked for
  * in Accept, and a path under no known version gets the versions document with 300.
  */

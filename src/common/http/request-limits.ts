@@ -14,6 +14,8 @@ const MAX_HEADER_SECTION = 65536;
 export function applyRequestLimits(server: Server): void {
   // Read by Node for each new connection (http.createServer's maxHeaderSize option).
   (server as Server & { maxHeaderSize?: number }).maxHeaderSize = MAX_HEADER_SECTION;
+  // Glance serves an HTTP/1.1 request without Host (from its own address); Node refuses it with 400.
+  (server as Server & { requireHostHeader?: boolean }).requireHostHeader = false;
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     // Node's own answers, but for the header overflow, which is Glance's.
     if (socket.writable && socket.bytesWritten === 0) socket.write(clientErrorAnswer(err.code));
