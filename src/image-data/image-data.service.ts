@@ -22,7 +22,7 @@ import { imagePayload } from '../images/image-record.js';
 import type { ImageRecord } from '../images/image-record.js';
 import { StoreRegistry } from '../stores/store-registry.js';
 import type { ImageLocation, Store } from '../stores/store-registry.js';
-import { imageDataOptions } from '../stores/image-data.pipeline.js';
+import { UploadLimitError, imageDataOptions } from '../stores/image-data.pipeline.js';
 import type { StoredImageData } from '../stores/image-data.pipeline.js';
 import { ImageLocationsRepository } from './image-locations.repository.js';
 import type { PendingLocation, StoredLocation } from './image-locations.repository.js';
@@ -517,9 +517,14 @@ export class ImageDataService implements OnModuleInit {
   }
 }
 
-/** The ERROR image.upload payload: Glance names a full store in its own words, anything else as internal. */
+/**
+ * The ERROR image.upload payload: Glance names a full store in its own words, anything else as
+ * internal with the reason its store layer gave (for the size cap and the quota, without the
+ * summary that the HTTP answer puts first).
+ */
 export function uploadFailureMessage(imageId: string, err: unknown): string {
   if (err instanceof StorageFullError) return err.message;
-  const reason = err instanceof Error ? err.message : String(err);
+  const reason =
+    err instanceof UploadLimitError ? err.reason : err instanceof Error ? err.message : String(err);
   return `Failed to upload image data for image ${imageId} due to internal error: ${reason}`;
 }

@@ -47,13 +47,27 @@ export interface StoredImageData {
 /** The data's checksum or multihash differs from the value it was expected to have. */
 export class HashMismatchError extends InvalidError {}
 
-export function sizeCapExceeded(): OverLimitError {
-  return new OverLimitError('The incoming image is too large: The provided image is too large.');
+/**
+ * The size cap or the storage quota refused the data. The answer says `<summary>: <reason>`; the
+ * failure notification, as Glance's, carries only the reason (what its store layer raised).
+ */
+export class UploadLimitError extends OverLimitError {
+  constructor(
+    summary: string,
+    readonly reason: string,
+  ) {
+    super(`${summary}: ${reason}`);
+  }
 }
 
-export function storageQuotaExceeded(size: number, remaining: number): OverLimitError {
-  return new OverLimitError(
-    `Image exceeds the storage quota: The size of the data ${size} will exceed the limit. ${Math.max(remaining, 0)} bytes remaining.`,
+export function sizeCapExceeded(): UploadLimitError {
+  return new UploadLimitError('The incoming image is too large', 'The provided image is too large.');
+}
+
+export function storageQuotaExceeded(size: number, remaining: number): UploadLimitError {
+  return new UploadLimitError(
+    'Image exceeds the storage quota',
+    `The size of the data ${size} will exceed the limit. ${Math.max(remaining, 0)} bytes remaining.`,
   );
 }
 
@@ -77,10 +91,11 @@ export async function storeImageData(
   options: StoreImageDataOptions,
 ): Promise<StoredImageData> {
   const { expectedSize, sizeCap, storageQuotaRemaining: quota } = options;
-  if (expectedSize !== undefined && expectedSize > sizeCap) throw sizeCapExceeded();
+  // A declared size meets the quota first, as in Glance, where the cap is met only while reading.
   if (expectedSize !== undefined && quota !== undefined && expectedSize > quota) {
     throw storageQuotaExceeded(expectedSize, quota);
   }
+  if (expectedSize !== undefined && expectedSize > sizeCap) throw sizeCapExceeded();
 
   const hasher = new ParallelHasher(['md5', options.hashAlgo]);
   const inspect = options.formats && shouldInspect(options.formats);

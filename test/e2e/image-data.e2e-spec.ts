@@ -618,6 +618,81 @@ describe('Expect: 100-continue, answered as Glance answers it', () => {
   });
 });
 
+describe('image_size_cap and user_storage_quota as the Glance 25 peer reports them', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp(
+      { GLINT_AUTH: 'trusted' },
+      configFile("image_size_cap: 1000\nuser_storage_quota: '1500'\n"),
+    );
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const put = (id: string, body: Buffer) =>
+    t.http.put(`/v2/images/${id}/file`).set(as('pq')).set('Content-Type', OCTET).send(body);
+
+  it('checks a declared size against the quota first, and notifies the reason alone', async () => {
+    const sent = recordNotifications(t);
+    await put((await createImage(t, as('pq'))).id, Buffer.alloc(900)).expect(204);
+
+    const second = (await createImage(t, as('pq'))).id;
+    const quota = await put(second, Buffer.alloc(900));
+    expect(quota.status).toBe(413);
+    expect(quota.text).toContain(
+      'Image exceeds the storage quota: The size of the data 900 will exceed the limit. 600 bytes remaining.',
+    );
+    // Over both the cap and the quota: Glance meets the quota first.
+    const third = (await createImage(t, as('pq'))).id;
+    const both = await put(third, Buffer.alloc(1200));
+    expect(both.status).toBe(413);
+    expect(both.text).toContain('The size of the data 1200 will exceed the limit. 600 bytes remaining.');
+
+    const failures = sent
+      .filter((n) => n.event_type === 'image.upload' && n.priority === 'ERROR')
+      .map((n) => n.payload);
+    expect(failures).toEqual([
+      `Failed to upload image data for image ${second} due to internal error: The size of the data 900 will exceed the limit. 600 bytes remaining.`,
+      `Failed to upload image data for image ${third} due to internal error: The size of the data 1200 will exceed the limit. 600 bytes remaining.`,
+    ]);
+  });
+
+  it('meets the cap while reading a body of unknown size, and notifies its reason alone', async () => {
+    const other = as('pr');
+    const id = (await createImage(t, other)).id;
+    const sent = recordNotifications(t);
+    const res = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const server = t.app.getHttpServer();
+      const go = () => {
+        const req = httpRequest({
+          host: '127.0.0.1',
+          port: (server.address() as AddressInfo).port,
+          method: 'PUT',
+          path: `/v2/images/${id}/file`,
+          headers: { ...other, 'Content-Type': OCTET, 'Transfer-Encoding': 'chunked' },
+        });
+        req.on('error', reject);
+        req.on('response', (r) => {
+          let text = '';
+          r.on('data', (d: Buffer) => (text += d.toString()));
+          r.on('end', () => resolve({ status: r.statusCode ?? 0, text }));
+        });
+        for (let i = 0; i < 3; i++) req.write(Buffer.alloc(600));
+        req.end();
+      };
+      if (server.listening) go();
+      else server.listen(0, '127.0.0.1', go);
+    });
+    expect(res.status).toBe(413);
+    expect(res.text).toContain('The incoming image is too large: The provided image is too large.');
+    const failure = sent.find((n) => n.event_type === 'image.upload' && n.priority === 'ERROR');
+    expect(failure?.payload).toBe(
+      `Failed to upload image data for image ${id} due to internal error: The provided image is too large.`,
+    );
+  });
+});
+
 describe('a file store whose disk fills up', () => {
   let t: TestApp | undefined;
   let dir: string;
