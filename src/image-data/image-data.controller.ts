@@ -5,6 +5,7 @@ import { Ctx } from '../auth/ctx.decorator.js';
 import type { RequestContext } from '../auth/request-context.js';
 import { refuseBody } from '../common/http/no-body.js';
 import { Policy } from '../policy/policy.decorator.js';
+import { ClientGoneError } from '../stores/image-data.pipeline.js';
 import { ImageDataService } from './image-data.service.js';
 import type { DataRequest } from './image-data.service.js';
 
@@ -17,7 +18,7 @@ function header(req: Request, name: string): string | undefined {
 function dataRequest(req: Request): DataRequest {
   const aborted = new AbortController();
   req.on('close', () => {
-    if (!req.complete) aborted.abort(new Error('the client closed the connection before the data ended'));
+    if (!req.complete) aborted.abort(new ClientGoneError());
   });
   return {
     contentType: header(req, 'content-type'),

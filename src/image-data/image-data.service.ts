@@ -22,7 +22,11 @@ import { imagePayload } from '../images/image-record.js';
 import type { ImageRecord } from '../images/image-record.js';
 import { StoreRegistry } from '../stores/store-registry.js';
 import type { ImageLocation, Store } from '../stores/store-registry.js';
-import { UploadLimitError, imageDataOptions } from '../stores/image-data.pipeline.js';
+import {
+  ClientDisconnectedError,
+  UploadLimitError,
+  imageDataOptions,
+} from '../stores/image-data.pipeline.js';
 import type { StoredImageData } from '../stores/image-data.pipeline.js';
 import { ImageLocationsRepository } from './image-locations.repository.js';
 import type { PendingLocation, StoredLocation } from './image-locations.repository.js';
@@ -524,6 +528,9 @@ export class ImageDataService implements OnModuleInit {
  */
 export function uploadFailureMessage(imageId: string, err: unknown): string {
   if (err instanceof StorageFullError) return err.message;
+  // Glance's chunked read fails with a ValueError, which it reports as data it cannot save.
+  if (err instanceof ClientDisconnectedError && err.missingBytes === undefined)
+    return `Cannot save data for image ${imageId}: ${err.message}`;
   const reason =
     err instanceof UploadLimitError ? err.reason : err instanceof Error ? err.message : String(err);
   return `Failed to upload image data for image ${imageId} due to internal error: ${reason}`;

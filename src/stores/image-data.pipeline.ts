@@ -44,6 +44,28 @@ export interface StoredImageData {
   virtualSize: number | null;
 }
 
+/** The abort reason of an upload whose client closed the connection before the data ended. */
+export class ClientGoneError extends Error {
+  constructor() {
+    super('the client closed the connection before the data ended');
+  }
+}
+
+/**
+ * An upload cut short by its client, worded as Glance's server reports it: with a declared length,
+ * WebOb's count of the bytes still expected; with chunked framing, eventlet's failed read of the
+ * next chunk size.
+ */
+export class ClientDisconnectedError extends InvalidError {
+  constructor(readonly missingBytes: number | undefined) {
+    super(
+      missingBytes === undefined
+        ? "invalid literal for int() with base 16: b''"
+        : `The client disconnected while sending the body (${missingBytes} more bytes were expected)`,
+    );
+  }
+}
+
 /** The data's checksum or multihash differs from the value it was expected to have. */
 export class HashMismatchError extends InvalidError {}
 
@@ -167,10 +189,19 @@ export async function storeImageData(
   try {
     written = await target.write(options.imageId, meter, { expectedSize, signal: options.signal });
   } catch (err) {
+    // Bytes that arrived, counted or still queued on their way to the meter.
+    const received = size + meter.writableLength + source.readableLength;
     detach();
     hasher.dispose();
     if (!meter.destroyed) meter.destroy();
-    throw refusal ?? err;
+    if (refusal) throw refusal;
+    // The request's own 'aborted' error may come before the signal that says the same.
+    const clientGone =
+      options.signal?.reason instanceof ClientGoneError ||
+      (err as NodeJS.ErrnoException).code === 'ECONNRESET';
+    if (clientGone)
+      throw new ClientDisconnectedError(expectedSize === undefined ? undefined : expectedSize - received);
+    throw err;
   }
   detach();
   try {

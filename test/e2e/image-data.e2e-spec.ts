@@ -218,11 +218,39 @@ describe('image data on the default file store', () => {
   it('removes the bytes of a client that stops halfway and puts the image back to queued', async () => {
     const before = files(storeDir).length;
     const image = await createImage(t);
+    const sent = recordNotifications(t);
     await abortedUpload(t, image.id, randomBytes(256 * 1024), 1024 * 1024);
     await waitFor(async () => (await t.http.get(`/v2/images/${image.id}`)).body.status === 'queued');
+    // Worded as the Glance 25 peer words a client that left with 768 KiB still to send.
+    await waitFor(() => Promise.resolve(sent.some((n) => n.priority === 'ERROR')));
+    expect(sent.find((n) => n.priority === 'ERROR')?.payload).toBe(
+      `Failed to upload image data for image ${image.id} due to internal error: ` +
+        'The client disconnected while sending the body (786432 more bytes were expected)',
+    );
     await waitFor(() => Promise.resolve(files(storeDir).length === before));
     const shown = (await t.http.get(`/v2/images/${image.id}`).expect(200)).body;
     expect(shown.size).toBeNull();
+  });
+
+  it('words a chunked upload cut short as Glance does, and keeps nothing of it', async () => {
+    const before = files(storeDir).length;
+    const image = await createImage(t);
+    const sent = recordNotifications(t);
+    const server = t.app.getHttpServer();
+    if (!server.listening) await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const socket = createConnection((server.address() as AddressInfo).port, '127.0.0.1');
+    socket.write(
+      `PUT /v2/images/${image.id}/file HTTP/1.1\r\nHost: glint\r\nContent-Type: ${OCTET}\r\n` +
+        `Transfer-Encoding: chunked\r\n\r\n12c\r\n${'a'.repeat(300)}\r\n`,
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    socket.destroy();
+    await waitFor(() => Promise.resolve(sent.some((n) => n.priority === 'ERROR')));
+    expect(sent.find((n) => n.priority === 'ERROR')?.payload).toBe(
+      `Cannot save data for image ${image.id}: invalid literal for int() with base 16: b''`,
+    );
+    await waitFor(async () => (await t.http.get(`/v2/images/${image.id}`)).body.status === 'queued');
+    await waitFor(() => Promise.resolve(files(storeDir).length === before));
   });
 
   it('deletes the data with the image', async () => {
