@@ -8,9 +8,10 @@
  * - download MB/s with GLINT_VERIFY_ON_READ (the image hashed as it is sent);
  * - server RSS growth while an image is uploaded and downloaded;
  * - with --s3, upload MB/s into an S3 store beside a plain SDK multipart upload of the same file
- *   to the same server (s3rver on loopback).
+ *   to the same server (s3rver on loopback);
+ * - with --glance URL, the same upload and download against a running Glance (trusted headers).
  *
- * npm run bench:transfer -- [--size-mib 1024] [--rounds 3] [--rss-size-mib 4096] [--s3]
+ * npm run bench:transfer -- [--size-mib 1024] [--rounds 3] [--rss-size-mib 4096] [--s3] [--glance URL]
  */
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import {
@@ -90,7 +91,14 @@ function rssKb(pid: number): number {
 interface Server {
   url: string;
   pid: number;
+  /** Sent with every request (the identity a reference Glance reads from trusted headers). */
+  headers?: Record<string, string>;
   stop(): Promise<void>;
+}
+
+/** `-H` arguments of curl for the server's own headers. */
+function headerArgs(server: Server): string[] {
+  return Object.entries(server.headers ?? {}).flatMap(([k, v]) => ['-H', `${k}: ${v}`]);
 }
 
 async function startGlint(
@@ -142,7 +150,12 @@ async function createImage(server: Server): Promise<string> {
   const body = JSON.stringify({ name: 'bench', disk_format: 'raw', container_format: 'bare' });
   return (
     JSON.parse(
-      await call(`${server.url}/v2/images`, 'POST', { 'Content-Type': 'application/json' }, body),
+      await call(
+        `${server.url}/v2/images`,
+        'POST',
+        { ...server.headers, 'Content-Type': 'application/json' },
+        body,
+      ),
     ) as { id: string }
   ).id;
 }
@@ -164,6 +177,7 @@ function uploadArgs(server: Server, id: string, file: string): string[] {
     'PUT',
     '-H',
     'Content-Type: application/octet-stream',
+    ...headerArgs(server),
     // -T streams the file; --data-binary would read all of it into curl's memory first.
     '-T',
     file,
@@ -190,7 +204,50 @@ async function uploadAsync(server: Server, id: string, file: string): Promise<nu
 }
 
 function download(server: Server, id: string): number {
-  return curlSeconds([`${server.url}/v2/images/${id}/file`]);
+  return curlSeconds([...headerArgs(server), `${server.url}/v2/images/${id}/file`]);
+}
+
+/**
+ * A running Glance (the peer of ../shared/peers/glance, trusted identity headers) measured with
+ * the same file, curl and rounds, right after Glint: its figures divided by Glint's.
+ */
+async function glanceComparison(
+  url: string,
+  file: string,
+  bytes: number,
+  rounds: number,
+  glint: { up: number; down: number },
+) {
+  const glance: Server = {
+    url: url.replace(/\/$/, ''),
+    pid: 0,
+    headers: {
+      'X-Identity-Status': 'Confirmed',
+      'X-Project-Id': 'bench-transfer',
+      'X-User-Id': 'bench',
+      'X-Roles': 'admin,member,reader',
+    },
+    stop: () => Promise.resolve(),
+  };
+  let up = 0;
+  let id = '';
+  const ids: string[] = [];
+  for (let r = 0; r < rounds; r++) {
+    id = await createImage(glance);
+    ids.push(id);
+    up = Math.max(up, bytes / MB / upload(glance, id, file));
+  }
+  download(glance, id);
+  let down = 0;
+  for (let r = 0; r < rounds; r++) down = Math.max(down, bytes / MB / download(glance, id));
+  for (const each of ids)
+    await call(`${glance.url}/v2/images/${each}`, 'DELETE', glance.headers ?? {}).catch(() => undefined);
+  console.log(
+    `| Glance at ${glance.url}: upload PUT /file | ${up.toFixed(0)} | Glint ${(glint.up / up).toFixed(2)} × Glance |`,
+  );
+  console.log(
+    `| Glance at ${glance.url}: download GET /file | ${down.toFixed(0)} | Glint ${(glint.down / down).toFixed(2)} × Glance |`,
+  );
 }
 
 /**
@@ -349,6 +406,10 @@ async function main(): Promise<void> {
       console.log(
         `| download GET /file | ${downMb.toFixed(0)} | ${(downMb / cat).toFixed(2)} × cat${best ? `, ${(downMb / best).toFixed(2)} × loopback ceiling` : ''} |`,
       );
+
+      const glanceUrl = process.argv[process.argv.indexOf('--glance') + 1];
+      if (process.argv.includes('--glance') && glanceUrl)
+        await glanceComparison(glanceUrl, file, bytes, rounds, { up, down: downMb });
 
       if (rssMib > 0) {
         const big = join(dir, 'big.bin');
