@@ -85,11 +85,9 @@ export class OsloMiddlewareOptions {
 /** oslo.middleware's `[cors]`, with the defaults Glance sets for it. */
 export class CorsOptions {
   /** Origins allowed to call the API from a browser (`*` for any); none by default. */
-  @Transform(listOpt) @IsArray() @IsString({ each: true }) allowed_origin: string[] = [];
+  @StringList() allowed_origin: string[] = [];
   @IsBoolean() allow_credentials = true;
-  @Transform(listOpt)
-  @IsArray()
-  @IsString({ each: true })
+  @StringList()
   expose_headers: string[] = [
     'X-Image-Meta-Checksum',
     'X-Auth-Token',
@@ -98,13 +96,8 @@ export class CorsOptions {
     'X-OpenStack-Request-ID',
   ];
   @IsInt() max_age = 3600;
-  @Transform(listOpt)
-  @IsArray()
-  @IsString({ each: true })
-  allow_methods: string[] = ['GET', 'PUT', 'POST', 'DELETE', 'PATCH'];
-  @Transform(listOpt)
-  @IsArray()
-  @IsString({ each: true })
+  @StringList() allow_methods: string[] = ['GET', 'PUT', 'POST', 'DELETE', 'PATCH'];
+  @StringList()
   allow_headers: string[] = [
     'Content-MD5',
     'X-Image-Meta-Checksum',
@@ -154,6 +147,15 @@ export class ImageConversionOptions {
   @IsIn(CONVERSION_OUTPUT_FORMATS) output_format = 'raw';
 }
 
+/** A list of strings, written as oslo.config's ListOpt text or as a YAML list. */
+function StringList(): PropertyDecorator {
+  return (target, key) => {
+    Transform(listOpt)(target, key);
+    IsArray()(target, key);
+    IsString({ each: true })(target, key);
+  };
+}
+
 /** oslo.config's ListOpt text form ("admin,member") as well as a YAML list. */
 function listOpt({ value }: { value: unknown }): unknown {
   return typeof value === 'string'
@@ -184,10 +186,7 @@ function dictOpt({ value }: { value: unknown }): unknown {
 
 export class InjectMetadataPropertiesOptions {
   /** Callers with any of these roles get no injected properties. */
-  @Transform(listOpt)
-  @IsArray()
-  @IsString({ each: true })
-  ignore_user_roles: string[] = ['admin'];
+  @StringList() ignore_user_roles: string[] = ['admin'];
 
   /** Properties set on every image imported by other callers. */
   @Transform(dictOpt)

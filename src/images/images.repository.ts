@@ -19,7 +19,6 @@ export interface ListCaller {
   isAdmin: boolean;
 }
 
-/** Columns the status/data features may set together with a status change. */
 /**
  * A PATCH's change of the legacy locations, saved with the rest of the PATCH: the active locations
  * afterwards, in order, and the status change they bring (a first location activates a queued
@@ -30,6 +29,7 @@ export interface LocationsChange {
   status?: { from: ImageStatus; to: ImageStatus; fields: ImageDataFields };
 }
 
+/** Columns the status/data features may set together with a status change. */
 export interface ImageDataFields {
   size?: number | null;
   virtualSize?: number | null;

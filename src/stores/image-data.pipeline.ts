@@ -1,5 +1,6 @@
 import { Transform, finished } from 'node:stream';
 import type { Readable } from 'node:stream';
+import { IncomingMessage } from 'node:http';
 import { InvalidError, OverLimitError } from '../common/errors/domain-errors.js';
 import { FormatInspector } from './formats/format-inspector.js';
 import { judgeImageFormat, shouldInspect } from './formats/format-policy.js';
@@ -64,6 +65,16 @@ export class ClientDisconnectedError extends InvalidError {
         : `The client disconnected while sending the body (${missingBytes} more bytes were expected)`,
     );
   }
+}
+
+/**
+ * Whether the data stopped because the HTTP client sending it left: the request's signal says so,
+ * or the request was destroyed before its body was complete (its own 'aborted' error can come
+ * before the signal). A remote server that breaks off a web-download is not a client leaving.
+ */
+function clientLeft(source: Readable, signal: AbortSignal | undefined): boolean {
+  if (signal?.reason instanceof ClientGoneError) return true;
+  return source instanceof IncomingMessage && !source.complete && source.destroyed;
 }
 
 /** The data's checksum or multihash differs from the value it was expected to have. */
@@ -195,11 +206,7 @@ export async function storeImageData(
     hasher.dispose();
     if (!meter.destroyed) meter.destroy();
     if (refusal) throw refusal;
-    // The request's own 'aborted' error may come before the signal that says the same.
-    const clientGone =
-      options.signal?.reason instanceof ClientGoneError ||
-      (err as NodeJS.ErrnoException).code === 'ECONNRESET';
-    if (clientGone)
+    if (clientLeft(source, options.signal))
       throw new ClientDisconnectedError(expectedSize === undefined ? undefined : expectedSize - received);
     throw err;
   }
